@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { TodoTable } from '../lambda/todos/dynamodb-todo-store.ts';
+
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process DynamoDB (dynalite): in memory, or on disk under `path`. Port 0 picks a free one.
+ * Like DynamoDB Local it listens on every interface, so a `sam local` container can reach it.
+ */
+export async function startDynalite(port: number, path?: string, host?: string): Promise<LocalDynamoDb> {
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.listen(port, host);
+  await once(server, 'listening');
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${host === '127.0.0.1' ? '127.0.0.1' : 'localhost'}:${actual}`,
+    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+/** A client for a local endpoint, with the credentials the handler would use (see useLocalAwsDefaults). */
+export const localClient = (endpoint: string): DynamoDBClient => new DynamoDBClient({ endpoint });
+
+/** Creates the Todo table where it is missing; an existing table is left as it is. */
+export async function ensureTodoTable(client: DynamoDBClient, table: TodoTable): Promise<'created' | 'existing'> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table.tableName }));
+    return 'existing';
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: table.userIdAttribute, AttributeType: 'S' },
+          { AttributeName: table.sortKeyAttribute, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: table.userIdAttribute, KeyType: 'HASH' },
+          { AttributeName: table.sortKeyAttribute, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (error) {
+    // Another process created it between our two calls.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: table.tableName });
+  return 'created';
+}
