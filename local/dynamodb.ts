@@ -25,7 +25,7 @@ export async function startDynalite(port: number, path?: string, host?: string):
   await once(server, 'listening');
   const { port: actual } = server.address() as AddressInfo;
   return {
-    endpoint: `http://${host === '127.0.0.1' ? '127.0.0.1' : 'localhost'}:${actual}`,
+    endpoint: `http://${!host || host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${actual}`,
     close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
