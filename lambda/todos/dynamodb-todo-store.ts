@@ -58,7 +58,9 @@ export class DynamoDbTodoStore implements TodoStore {
     let remaining = 0;
     let failure: unknown;
     const inFlight = new Set<Promise<void>>();
-    const start = (keys: Key[]) => {
+    const launch = async (keys: Key[]) => {
+      while (inFlight.size >= this.#concurrency) await Promise.race(inFlight);
+      if (failure !== undefined) return;
       const write: Promise<void> = this.#deleteBatch(keys)
         .then(
           (result) => {
@@ -72,14 +74,15 @@ export class DynamoDbTodoStore implements TodoStore {
         .finally(() => inFlight.delete(write));
       inFlight.add(write);
     };
+    // Keys carry over from one page to the next so that every batch but the last is full.
+    const buffered: Key[] = [];
     try {
-      pages: for await (const keys of this.#keyPages(userId)) {
-        for (let i = 0; i < keys.length; i += BATCH_SIZE) {
-          while (inFlight.size >= this.#concurrency) await Promise.race(inFlight);
-          if (failure !== undefined) break pages;
-          start(keys.slice(i, i + BATCH_SIZE));
-        }
+      for await (const keys of this.#keyPages(userId)) {
+        buffered.push(...keys);
+        while (buffered.length >= BATCH_SIZE) await launch(buffered.splice(0, BATCH_SIZE));
+        if (failure !== undefined) break;
       }
+      if (buffered.length > 0) await launch(buffered);
     } finally {
       await Promise.all(inFlight);
     }
