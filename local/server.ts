@@ -65,5 +65,5 @@ const stop = async () => {
   await dynamoDb?.close();
   process.exit(0);
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClient } from '../../local/dynamodb.ts';
+import { addTodos, countTodos } from '../../local/todo-admin.ts';
+import { examplePayload, passportEvent } from '../support/events.ts';
+import { type RunningLocalServer, startLocalServer } from '../support/local-server.ts';
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url);
+const EXAMPLE_USER = '00000000-0000-0001-0000-000000000000';
+
+let server: RunningLocalServer;
+beforeAll(async () => {
+  server = await startLocalServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** The shell lines of the README's Quick start that follow `npm start`, for this server's ports and key. */
+function quickStartCommands(): string {
+  const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+  const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1));
+  const blocks = [...quickStart.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const tryIt = blocks.find((block) => block.includes('curl'));
+  if (!tryIt) throw new Error('the Quick start has no curl block');
+  return tryIt
+    .replace('<the API key npm start printed>', server.apiKey)
+    .replaceAll('http://localhost:3000/passport-webhook', server.url);
+}
+
+describe('npm start', () => {
+  it('prints the webhook URL, a random API key and the DynamoDB endpoint', () => {
+    expect(server.url).toMatch(/^http:\/\/localhost:\d+\/passport-webhook$/);
+    expect(server.apiKey).toMatch(/^[\w-]{32}$/);
+    expect(server.dynamoDbEndpoint).toMatch(/^http:\/\/localhost:\d+$/);
+  });
+
+  it("runs the README's Quick start exactly as written", async () => {
+    const dynamoDbPort = new URL(server.dynamoDbEndpoint).port;
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', quickStartCommands()], {
+      cwd: ROOT,
+      env: { ...process.env, DYNAMODB_PORT: dynamoDbPort },
+    });
+    expect(stdout).toContain('added 5 Todo(s)');
+    expect(stdout).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(stdout).toContain('{"status":"handled","type":"user.delete"}');
+    expect(stdout.trim().split('\n').at(-1)).toBe('0');
+  });
+
+  describe('over real HTTP', () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: server.apiKey, ...headers },
+        body,
+      });
+
+    it('deletes the Todos of the user in a user.delete and keeps the rest', async () => {
+      const client = localClient(server.dynamoDbEndpoint);
+      const table = { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' };
+      await addTodos(client, table, EXAMPLE_USER, 30);
+      await addTodos(client, table, 'someone-else', 3);
+      const response = await post(examplePayload('user.delete.json'));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.json()).toEqual({ status: 'handled', type: 'user.delete' });
+      expect(await countTodos(client, table, EXAMPLE_USER)).toBe(0);
+      expect(await countTodos(client, table, 'someone-else')).toBe(3);
+      client.destroy();
+    });
+
+    it.each<{ name: string; body: string; headers: Record<string, string>; status: number }>([
+      { name: 'a wrong key', body: passportEvent({ type: 'test' }), headers: { authorization: 'nope' }, status: 401 },
+      { name: 'no key', body: passportEvent({ type: 'test' }), headers: { authorization: '' }, status: 401 },
+      { name: 'a test event', body: passportEvent({ type: 'test' }), headers: {}, status: 200 },
+      { name: 'broken JSON', body: '{"event"', headers: {}, status: 400 },
+      { name: 'a user.delete without a user', body: passportEvent({ type: 'user.delete' }), headers: {}, status: 400 },
+      { name: 'a body over 1 MiB', body: passportEvent({ type: 'test', pad: 'x'.repeat(1_100_000) }), headers: {}, status: 413 },
+    ])('answers $name with $status', async ({ body, headers, status }) => {
+      const response = await post(body, headers);
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const text = await response.text();
+      expect(() => JSON.parse(text)).not.toThrow();
+      expect(text).not.toMatch(/\n\s+at /);
+    });
+
+    it('passes a binary body through base64, as API Gateway does', async () => {
+      const response = await post(passportEvent({ type: 'test' }), { 'content-type': 'application/octet-stream' });
+      expect(response.status).toBe(200);
+    });
+
+    it('answers 405 to a GET on the webhook and 404 elsewhere', async () => {
+      expect((await fetch(server.url)).status).toBe(405);
+      expect((await fetch(new URL('/other', server.url), { method: 'POST' })).status).toBe(404);
+    });
+
+    it('answers 413 to a body past what Lambda accepts, without reading it all', async () => {
+      const response = await post('x'.repeat(7 * 1024 * 1024));
+      expect(response.status).toBe(413);
+    });
+  });
+
+  it('stops cleanly on Ctrl-C, freeing its ports', async () => {
+    await server.stop();
+    expect(server.output()).not.toMatch(/Error|\n\s+at /);
+    await expect(fetch(server.url)).rejects.toThrow();
+    await expect(fetch(server.dynamoDbEndpoint)).rejects.toThrow();
+  });
+});
+
+describe('npm start with WEBHOOK_API_KEYS and an external DynamoDB', () => {
+  it('uses the given key and creates the table on that endpoint', async () => {
+    const first = await startLocalServer({ WEBHOOK_API_KEYS: 'fixed-key,older-key', TODO_TABLE_NAME: 'SharedTodos' });
+    try {
+      const second = await startLocalServer({
+        WEBHOOK_API_KEYS: 'fixed-key',
+        TODO_TABLE_NAME: 'SharedTodos',
+        AWS_ENDPOINT_URL_DYNAMODB: first.dynamoDbEndpoint,
+      });
+      try {
+        expect(first.apiKey).toBe('fixed-key');
+        expect(second.output()).toContain('external; table SharedTodos, existing');
+        const response = await fetch(second.url, {
+          method: 'POST',
+          headers: { authorization: 'fixed-key' },
+          body: passportEvent({ type: 'user.delete', user: { id: 'u' } }),
+        });
+        expect(response.status).toBe(200);
+        const older = await fetch(first.url, {
+          method: 'POST',
+          headers: { authorization: 'older-key' },
+          body: passportEvent({ type: 'test' }),
+        });
+        expect(older.status).toBe(200);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
+    }
+  });
+});
