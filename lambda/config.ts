@@ -1,20 +1,28 @@
-import { parseApiKeys } from './auth/api-key.ts';
+import type { AuthConfig, SignatureConfig } from './auth/authenticate.ts';
+import { type CredentialConfig, type CredentialParser, parseLines, parseList } from './auth/credential-source.ts';
+import { HMAC_ALGORITHMS, isHmac, PUBLIC_KEY_ALGORITHMS, type SignatureAlgorithm } from './auth/signature.ts';
 import { ConfigurationError } from './errors.ts';
 import type { TodoTable } from './todos/dynamodb-todo-store.ts';
 
-export type ApiKeyConfig =
-  | { readonly source: 'environment'; readonly keys: readonly string[] }
-  | { readonly source: 'secret'; readonly secretId: string; readonly maxAgeSeconds: number };
+export interface DedupeConfig {
+  readonly tableName: string;
+  /** How long a handled event id is remembered: redeliveries and replays inside it are not run again. */
+  readonly windowSeconds: number;
+}
 
 export interface WebhookConfig {
   readonly todoTable: TodoTable;
   readonly todoApplicationId: string | undefined;
-  readonly apiKeys: ApiKeyConfig;
+  readonly auth: AuthConfig;
+  /** Absent: every delivery runs its handler. */
+  readonly dedupe: DedupeConfig | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const DEFAULT_KEY_CACHE_SECONDS = 300;
+const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
+const DEFAULT_SECRET_CACHE_SECONDS = 300;
+const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
 
 /** An empty variable counts as unset: CDK declares some empty so `sam local --env-vars` can fill them. */
 const read = (env: Env, name: string): string | undefined => {
@@ -22,10 +30,18 @@ const read = (env: Env, name: string): string | undefined => {
   return value ? value : undefined;
 };
 
+const wholeNumber = (env: Env, name: string, fallback: number): number => {
+  const text = read(env, name);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be a whole number of seconds.`);
+  return value;
+};
+
 /** The webhook's settings, read once at start; a configuration that cannot work is refused here. */
 export function readConfig(env: Env): WebhookConfig {
   const tableName = read(env, 'TODO_TABLE_NAME');
   if (!tableName) throw new ConfigurationError('TODO_TABLE_NAME is not set: name the DynamoDB table of Todos.');
+  const dedupeTable = read(env, 'IDEMPOTENCY_TABLE_NAME');
   return {
     todoTable: {
       tableName,
@@ -33,25 +49,88 @@ export function readConfig(env: Env): WebhookConfig {
       sortKeyAttribute: read(env, 'TODO_SORT_KEY_ATTRIBUTE') ?? 'todoId',
     },
     todoApplicationId: read(env, 'TODO_APPLICATION_ID'),
-    apiKeys: readApiKeyConfig(env),
+    auth: readAuthConfig(env),
+    dedupe: dedupeTable
+      ? { tableName: dedupeTable, windowSeconds: wholeNumber(env, 'IDEMPOTENCY_WINDOW_SECONDS', DEFAULT_DEDUPE_WINDOW_SECONDS) }
+      : undefined,
   };
 }
 
-function readApiKeyConfig(env: Env): ApiKeyConfig {
-  const listed = read(env, 'WEBHOOK_API_KEYS');
+function readAuthConfig(env: Env): AuthConfig {
+  const modes = parseList(read(env, 'WEBHOOK_AUTH') ?? 'api-key');
+  for (const mode of modes) {
+    if (!(AUTH_MODES as readonly string[]).includes(mode)) {
+      throw new ConfigurationError(`WEBHOOK_AUTH lists "${mode}"; it takes ${AUTH_MODES.join(', ')}.`);
+    }
+  }
+  if (modes.length === 0) throw new ConfigurationError(`WEBHOOK_AUTH lists no mode; it takes ${AUTH_MODES.join(', ')}.`);
+  const cacheSeconds = wholeNumber(env, 'SECRET_CACHE_SECONDS', DEFAULT_SECRET_CACHE_SECONDS);
+  const credentials = (variable: string, secretVariable: string, parse: CredentialParser) =>
+    readCredentials(env, variable, secretVariable, parse, cacheSeconds);
+
+  const apiKeyHeader = (read(env, 'WEBHOOK_API_KEY_HEADER') ?? 'Authorization').toLowerCase();
+  if (modes.includes('api-key') && modes.includes('basic') && apiKeyHeader === 'authorization') {
+    throw new ConfigurationError('api-key and basic both read the Authorization header: set WEBHOOK_API_KEY_HEADER to another header.');
+  }
+  return {
+    apiKey: modes.includes('api-key')
+      ? { header: apiKeyHeader, keys: required(credentials('WEBHOOK_API_KEYS', 'API_KEY_SECRET_ARN', parseList), 'api-key', 'WEBHOOK_API_KEYS or API_KEY_SECRET_ARN') }
+      : undefined,
+    basic: modes.includes('basic')
+      ? required(basicCredentials(credentials('WEBHOOK_BASIC_AUTH', 'BASIC_AUTH_SECRET_ARN', parseLines)), 'basic', 'WEBHOOK_BASIC_AUTH or BASIC_AUTH_SECRET_ARN')
+      : undefined,
+    signature: modes.includes('signature') ? readSignatureConfig(env, credentials('WEBHOOK_SIGNING_KEYS', 'SIGNING_KEY_SECRET_ARN', parseList)) : undefined,
+  };
+}
+
+/** The variable's values when set (local runs), else the secret's, else undefined. */
+function readCredentials(
+  env: Env,
+  variable: string,
+  secretVariable: string,
+  parse: CredentialParser,
+  maxAgeSeconds: number,
+): CredentialConfig | undefined {
+  const listed = read(env, variable);
   if (listed) {
-    const keys = parseApiKeys(listed);
-    if (keys.length === 0) throw new ConfigurationError('WEBHOOK_API_KEYS lists no key.');
-    return { source: 'environment', keys };
+    const values = parse(listed);
+    if (values.length === 0) throw new ConfigurationError(`${variable} lists nothing.`);
+    return { source: 'environment', values };
   }
-  const secretId = read(env, 'API_KEY_SECRET_ARN');
-  if (!secretId) {
-    throw new ConfigurationError('No API key is configured: set API_KEY_SECRET_ARN, or WEBHOOK_API_KEYS for a local run.');
+  const secretId = read(env, secretVariable);
+  return secretId ? { source: 'secret', secretId, maxAgeSeconds } : undefined;
+}
+
+function required(config: CredentialConfig | undefined, mode: string, sources: string): CredentialConfig {
+  if (!config) throw new ConfigurationError(`WEBHOOK_AUTH requires ${mode}, but no credential is configured: set ${sources}.`);
+  return config;
+}
+
+function basicCredentials(config: CredentialConfig | undefined): CredentialConfig | undefined {
+  if (config?.source === 'environment' && !config.values.every((pair) => pair.indexOf(':') > 0)) {
+    throw new ConfigurationError('WEBHOOK_BASIC_AUTH must hold user:password (one pair per line).');
   }
-  const cache = read(env, 'API_KEY_CACHE_SECONDS');
-  const maxAgeSeconds = cache === undefined ? DEFAULT_KEY_CACHE_SECONDS : Number(cache);
-  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0) {
-    throw new ConfigurationError('API_KEY_CACHE_SECONDS must be a whole number of seconds.');
+  return config;
+}
+
+function readSignatureConfig(env: Env, hmacSecrets: CredentialConfig | undefined): SignatureConfig {
+  const jwksUrl = read(env, 'WEBHOOK_JWKS_URL');
+  const jwksFile = read(env, 'WEBHOOK_JWKS_FILE');
+  const publicKeys = Boolean(jwksUrl ?? jwksFile);
+  if (!hmacSecrets && !publicKeys) {
+    throw new ConfigurationError(
+      'WEBHOOK_AUTH requires signature, but no key is configured: set WEBHOOK_SIGNING_KEYS or SIGNING_KEY_SECRET_ARN (HMAC), or WEBHOOK_JWKS_URL or WEBHOOK_JWKS_FILE (public keys).',
+    );
   }
-  return { source: 'secret', secretId, maxAgeSeconds };
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigurationError('WEBHOOK_JWKS_URL must be an http(s) URL.');
+  const listed = read(env, 'WEBHOOK_SIGNATURE_ALGORITHMS');
+  // FusionAuth's defaults for new keys: HS256 for HMAC, RS256 for RSA.
+  const algorithms = listed ? parseList(listed) : [...(hmacSecrets ? ['HS256'] : []), ...(publicKeys ? ['RS256'] : [])];
+  const known: readonly string[] = [...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS];
+  for (const alg of algorithms) {
+    if (!known.includes(alg)) throw new ConfigurationError(`WEBHOOK_SIGNATURE_ALGORITHMS lists "${alg}"; it takes ${known.join(', ')}.`);
+    if (isHmac(alg) && !hmacSecrets) throw new ConfigurationError(`${alg} needs an HMAC secret: set WEBHOOK_SIGNING_KEYS or SIGNING_KEY_SECRET_ARN.`);
+    if (!isHmac(alg) && !publicKeys) throw new ConfigurationError(`${alg} needs public keys: set WEBHOOK_JWKS_URL or WEBHOOK_JWKS_FILE.`);
+  }
+  return { algorithms: algorithms as SignatureAlgorithm[], hmacSecrets, jwksUrl, jwksFile };
 }

@@ -2,15 +2,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Authenticator } from './auth/authenticate.ts';
+import type { Deduplicator } from './dedupe/deduplicator.ts';
 import { CredentialsUnavailableError, TodosRemainError, WebhookError } from './errors.ts';
 import { parseDelivery } from './events/parse.ts';
-import type { HandlerContext, HandlerOutcome } from './handlers/handler.ts';
+import type { HandlerContext } from './handlers/handler.ts';
 import { dispatch } from './handlers/index.ts';
 import { readBody, readRequest } from './http/request.ts';
 import { errorResponse, outcomeResponse, type WebhookResponse, webhookErrorResponse } from './http/responses.ts';
 
 export interface WebhookDependencies extends HandlerContext {
-  readonly authenticate: Authenticator;
+  readonly auth: Authenticator;
+  /** Absent: every delivery of an event runs its handler (which is safe, only slower). */
+  readonly dedupe?: Deduplicator;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -21,6 +24,8 @@ interface DeliveryRecord {
   eventType?: string;
   outcome?: 'handled' | 'ignored' | 'rejected' | 'failed';
   reason?: string;
+  /** The event id had already been handled: its stored outcome was answered. */
+  duplicate?: true;
   todosDeleted?: number;
   error?: unknown;
 }
@@ -34,7 +39,7 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
     const record: DeliveryRecord = {};
     let response: WebhookResponse;
     try {
-      response = await answer(event, deps, record);
+      response = await answer(event, context, deps, record);
     } catch (error) {
       response = failureResponse(error, record);
     }
@@ -43,15 +48,23 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
   };
 }
 
-/** The request's story: method, credentials, body, event, handler. */
-async function answer(event: unknown, deps: WebhookDependencies, record: DeliveryRecord): Promise<WebhookResponse> {
+/** The request's story: method, credentials, body, its signature, event, handler. */
+async function answer(
+  event: unknown,
+  context: Context | undefined,
+  deps: WebhookDependencies,
+  record: DeliveryRecord,
+): Promise<WebhookResponse> {
   const request = readRequest(event);
-  await deps.authenticate(request);
-  const delivery = parseDelivery(readBody(request));
+  await deps.auth.checkHeaders(request);
+  const body = readBody(request);
+  await deps.auth.checkBody(request, body);
+  const delivery = parseDelivery(body);
   record.eventId = delivery.id;
   record.eventType = delivery.type;
-  const outcome: HandlerOutcome = await dispatch(delivery, deps);
+  const outcome = await dispatch(delivery, deps, deps.dedupe, context);
   record.outcome = outcome.status;
+  if (outcome.duplicate) record.duplicate = true;
   if (outcome.status === 'handled') record.todosDeleted = outcome.todosDeleted;
   else record.reason = outcome.reason;
   return outcomeResponse(outcome.status, delivery.type);

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { secretApiKeys, staticApiKeys } from './auth/api-key-source.ts';
-import { apiKeyAuthenticator } from './auth/authenticate.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
 import { readConfig } from './config.ts';
+import { dynamoDbDeduplicator } from './dedupe/deduplicator.ts';
 import { createWebhookHandler } from './handler.ts';
 import { logger, metrics } from './observability.ts';
 import { DynamoDbTodoStore } from './todos/dynamodb-todo-store.ts';
@@ -10,14 +10,12 @@ import { DynamoDbTodoStore } from './todos/dynamodb-todo-store.ts';
 // before any delivery. The SDK reads AWS_ENDPOINT_URL_DYNAMODB itself, which points a local run
 // at a local server.
 const config = readConfig(process.env);
-const apiKeys =
-  config.apiKeys.source === 'environment'
-    ? staticApiKeys(config.apiKeys.keys)
-    : secretApiKeys(config.apiKeys.secretId, config.apiKeys.maxAgeSeconds);
+const dynamoDb = new DynamoDBClient({});
 
 export const handler = createWebhookHandler({
-  authenticate: apiKeyAuthenticator(apiKeys),
-  todos: new DynamoDbTodoStore(new DynamoDBClient({}), config.todoTable),
+  auth: createAuthenticator(config.auth),
+  dedupe: config.dedupe && dynamoDbDeduplicator(dynamoDb, config.dedupe),
+  todos: new DynamoDbTodoStore(dynamoDb, config.todoTable),
   todoApplicationId: config.todoApplicationId,
   logger,
   metrics,

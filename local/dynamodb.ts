@@ -4,6 +4,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type KeyType,
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -34,9 +35,21 @@ export async function startDynalite(port: number, path?: string, host?: string):
 export const localClient = (endpoint: string): DynamoDBClient => new DynamoDBClient({ endpoint });
 
 /** Creates the Todo table where it is missing; an existing table is left as it is. */
-export async function ensureTodoTable(client: DynamoDBClient, table: TodoTable): Promise<'created' | 'existing'> {
+export const ensureTodoTable = (client: DynamoDBClient, table: TodoTable): Promise<TableState> =>
+  ensureTable(client, table.tableName, [
+    [table.userIdAttribute, 'HASH'],
+    [table.sortKeyAttribute, 'RANGE'],
+  ]);
+
+/** The table Powertools Idempotency keeps handled event ids in: partition key `id`. */
+export const ensureDedupeTable = (client: DynamoDBClient, tableName: string): Promise<TableState> =>
+  ensureTable(client, tableName, [['id', 'HASH']]);
+
+type TableState = 'created' | 'existing';
+
+async function ensureTable(client: DynamoDBClient, tableName: string, keys: [string, KeyType][]): Promise<TableState> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: table.tableName }));
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
     return 'existing';
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
@@ -44,22 +57,16 @@ export async function ensureTodoTable(client: DynamoDBClient, table: TodoTable):
   try {
     await client.send(
       new CreateTableCommand({
-        TableName: table.tableName,
+        TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: table.userIdAttribute, AttributeType: 'S' },
-          { AttributeName: table.sortKeyAttribute, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: table.userIdAttribute, KeyType: 'HASH' },
-          { AttributeName: table.sortKeyAttribute, KeyType: 'RANGE' },
-        ],
+        AttributeDefinitions: keys.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
+        KeySchema: keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
       }),
     );
   } catch (error) {
     // Another process created it between our two calls.
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: table.tableName });
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
   return 'created';
 }

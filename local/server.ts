@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { readConfig } from '../lambda/config.ts';
 import { useLocalAwsDefaults } from './aws-env.ts';
-import { ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from './dynamodb.ts';
+import { ensureDedupeTable, ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from './dynamodb.ts';
 import { createWebhookServer, WEBHOOK_PATH } from './webhook-server.ts';
 
 const env = process.env;
@@ -18,7 +18,8 @@ const dynamoDbPort = Number(env.DYNAMODB_PORT ?? 8000);
 
 useLocalAwsDefaults(env);
 env.TODO_TABLE_NAME ||= 'Todos';
-env.WEBHOOK_API_KEYS ||= randomBytes(24).toString('base64url');
+// A fresh key each start unless one is given; unused when WEBHOOK_AUTH leaves api-key out.
+if (!env.WEBHOOK_API_KEYS && !env.API_KEY_SECRET_ARN) env.WEBHOOK_API_KEYS = randomBytes(24).toString('base64url');
 // EMF metrics are for CloudWatch; locally they would only bury the log lines.
 env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
@@ -28,7 +29,10 @@ if (!env.AWS_ENDPOINT_URL_DYNAMODB) {
   env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDb.endpoint;
 }
 const config = readConfig(env);
-const table = await ensureTodoTable(localClient(env.AWS_ENDPOINT_URL_DYNAMODB), config.todoTable);
+const client = localClient(env.AWS_ENDPOINT_URL_DYNAMODB);
+const todoTable = await ensureTodoTable(client, config.todoTable);
+if (config.dedupe) await ensureDedupeTable(client, config.dedupe.tableName);
+client.destroy();
 
 // Imported only now: the handler reads its environment once, as it does in a Lambda container.
 const { handler } = await import('../lambda/index.ts');
@@ -37,24 +41,37 @@ server.listen(port, host);
 await once(server, 'listening');
 
 const url = `http://localhost:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
-const apiKey = config.apiKeys.source === 'environment' ? config.apiKeys.keys[0] : '(from the secret)';
+const { apiKey, basic, signature } = config.auth;
+const firstKey = apiKey?.keys.source === 'environment' ? apiKey.keys.values[0] : undefined;
+const headerName = env.WEBHOOK_API_KEY_HEADER || 'Authorization';
 const storage = dynamoDb ? (env.DATA_DIR ? `on disk in ${env.DATA_DIR}` : 'in memory') : 'external';
-console.log(`
-passport-webhook is running locally
-
-  Webhook URL    ${url}
-  API key        ${apiKey}
-                 (Passport: Webhooks > Headers tab, name "Authorization", this value)
-  DynamoDB       ${env.AWS_ENDPOINT_URL_DYNAMODB} (${storage}; table ${config.todoTable.tableName}, ${table})
-
-Try it:
-  export WEBHOOK_KEY='${apiKey}'
-  npm run todos -- add 00000000-0000-0001-0000-000000000000 5
-  curl -i -X POST ${url} -H "Authorization: $WEBHOOK_KEY" \\
-    -H 'Content-Type: application/json' --data @examples/passport-events/user.delete.json
-
-Ctrl-C stops it.
-`);
+const lines = [
+  '',
+  'passport-webhook is running locally',
+  '',
+  `  Webhook URL    ${url}`,
+  ...(apiKey
+    ? [`  API key        ${firstKey ?? '(from the secret)'}`, `                 (Passport: Webhooks > Headers tab, name "${headerName}", this value)`]
+    : []),
+  ...(basic ? ['  Basic auth     required (WEBHOOK_BASIC_AUTH; Passport: Webhooks > Security tab)'] : []),
+  ...(signature ? [`  Signature      required: ${signature.algorithms.join(', ')} (Passport: Webhooks > Security tab, signing key)`] : []),
+  `  DynamoDB       ${env.AWS_ENDPOINT_URL_DYNAMODB} (${storage}; table ${config.todoTable.tableName}, ${todoTable})`,
+  // Off unless asked for, so that sending an example event again acts again.
+  `  Dedupe         ${config.dedupe ? `by event id, table ${config.dedupe.tableName}` : 'off (set IDEMPOTENCY_TABLE_NAME to dedupe by event id)'}`,
+  '',
+];
+if (firstKey && !basic && !signature) {
+  lines.push(
+    'Try it:',
+    `  export WEBHOOK_KEY='${firstKey}'`,
+    '  npm run todos -- add 00000000-0000-0001-0000-000000000000 5',
+    `  curl -i -X POST ${url} -H "${headerName}: $WEBHOOK_KEY" \\`,
+    "    -H 'Content-Type: application/json' --data @examples/passport-events/user.delete.json",
+    '',
+  );
+}
+lines.push('Ctrl-C stops it.', '');
+console.log(lines.join('\n'));
 
 let stopping = false;
 const stop = async () => {

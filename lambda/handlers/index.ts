@@ -1,3 +1,5 @@
+import type { Context } from 'aws-lambda';
+import type { DedupedOutcome, Deduplicator } from '../dedupe/deduplicator.ts';
 import type { Delivery } from '../events/parse.ts';
 import type { PassportEvent } from '../events/types.ts';
 import { deleteTodosOnUnregister } from './delete-todos-on-unregister.ts';
@@ -10,7 +12,17 @@ export const handlers = {
   'user.registration.delete': deleteTodosOnUnregister,
 } as const satisfies HandlerMap;
 
-export function dispatch(delivery: Delivery, context: HandlerContext): Promise<HandlerOutcome> {
+/**
+ * Runs the handler of the delivery's type, once per event id when a deduplicator is given.
+ * Types without a handler are ignored without touching the deduplicator: most deliveries
+ * (logins, refreshes) are of those.
+ */
+export function dispatch(
+  delivery: Delivery,
+  context: HandlerContext,
+  dedupe?: Deduplicator,
+  lambdaContext?: Context,
+): Promise<DedupedOutcome> {
   // Own properties only: a type such as "constructor" must not find Object.prototype's.
   if (!Object.hasOwn(handlers, delivery.type)) return Promise.resolve(ignore('no handler for this type'));
   // The envelope named a type we handle; the handler checks at run time each field it reads.
@@ -18,5 +30,7 @@ export function dispatch(delivery: Delivery, context: HandlerContext): Promise<H
     event: PassportEvent,
     context: HandlerContext,
   ) => Promise<HandlerOutcome>;
-  return handler(delivery.event as unknown as PassportEvent, context);
+  const work = () => handler(delivery.event as unknown as PassportEvent, context);
+  // The type is part of the key: an id is unique per event, and this keeps it so across types.
+  return dedupe && delivery.id ? dedupe.once(`${delivery.type}#${delivery.id}`, work, lambdaContext) : work();
 }

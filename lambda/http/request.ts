@@ -1,4 +1,5 @@
 import { InvalidEventError, MethodNotAllowedError, PayloadTooLargeError } from '../errors.ts';
+import { decodeBase64 } from './base64.ts';
 
 /** Passport's events are a few KB; anything past this is not one. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -63,8 +64,6 @@ export function singleHeader(request: WebhookRequest, name: string): string | un
   return values.every((v) => v === first) ? first.trim() : undefined;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** The raw body bytes, base64 decoded when API Gateway encoded them, within MAX_BODY_BYTES. */
 export function readBody(request: WebhookRequest): Buffer {
   if (!request.isBase64Encoded) {
@@ -73,10 +72,8 @@ export function readBody(request: WebhookRequest): Buffer {
   }
   // Check the encoded length first so an oversized body is never decoded.
   if (request.body.length > Math.ceil(MAX_BODY_BYTES / 3) * 4) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  if (!BASE64.test(request.body)) {
-    throw new InvalidEventError('[invalidBase64]', 'The body is marked base64-encoded but is not valid base64.');
-  }
-  const bytes = Buffer.from(request.body, 'base64');
+  const bytes = decodeBase64(request.body);
+  if (!bytes) throw new InvalidEventError('[invalidBase64]', 'The body is marked base64-encoded but is not valid base64.');
   if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
   return bytes;
 }

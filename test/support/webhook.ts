@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { staticApiKeys } from '../../lambda/auth/api-key-source.ts';
-import { apiKeyAuthenticator } from '../../lambda/auth/authenticate.ts';
+import { type AuthConfig, createAuthenticator } from '../../lambda/auth/authenticate.ts';
 import { createWebhookHandler, type WebhookDependencies, type WebhookHandler } from '../../lambda/handler.ts';
 import { DynamoDbTodoStore } from '../../lambda/todos/dynamodb-todo-store.ts';
 import type { TodoStore } from '../../lambda/todos/store.ts';
@@ -14,13 +13,18 @@ export interface TestWebhookOptions extends Partial<WebhookDependencies> {
   keys?: readonly string[];
 }
 
+/** The default configuration: API keys in the Authorization header. */
+export const apiKeyAuth = (keys: readonly string[] = [TEST_KEY]): AuthConfig => ({
+  apiKey: { header: 'authorization', keys: { source: 'environment', values: keys } },
+});
+
 /** The handler as lambda/index.ts wires it, over a dynalite table, with a fast retry policy. */
 export function testWebhook(todoTable: TestTodoTable, { keys = [TEST_KEY], ...deps }: TestWebhookOptions = {}): WebhookHandler {
   const todos: TodoStore = new DynamoDbTodoStore(todoTable.client, todoTable.table, {
     retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
   });
   return createWebhookHandler({
-    authenticate: apiKeyAuthenticator(staticApiKeys(keys)),
+    auth: createAuthenticator(apiKeyAuth(keys)),
     todos,
     todoApplicationId: TODO_APP,
     logger: new Logger({ serviceName: 'passport-webhook-test' }),

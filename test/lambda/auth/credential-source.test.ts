@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretApiKeys, staticApiKeys } from '../../../lambda/auth/api-key-source.ts';
-import { apiKeyAuthenticator } from '../../../lambda/auth/authenticate.ts';
+import { createAuthenticator } from '../../../lambda/auth/authenticate.ts';
+import { credentialSource, parseLines, parseList } from '../../../lambda/auth/credential-source.ts';
 import { CredentialsUnavailableError } from '../../../lambda/errors.ts';
 import { httpApiEvent, passportEvent } from '../../support/events.ts';
 import { type FakeSecretsManager, startFakeSecretsManager } from '../../support/fake-secrets-manager.ts';
@@ -22,21 +22,28 @@ afterAll(async () => {
   await todos.close();
 });
 
-describe('secretApiKeys', () => {
+const secretKeys = (secretId: string, maxAgeSeconds: number) =>
+  credentialSource({ source: 'secret', secretId, maxAgeSeconds }, parseList, 'API key');
+
+/** The webhook's authenticator, with API keys from the secret `secretId`. */
+const secretAuth = (secretId: string) =>
+  createAuthenticator({ apiKey: { header: 'authorization', keys: { source: 'secret', secretId, maxAgeSeconds: 300 } } });
+
+describe('credentials from a Secrets Manager secret', () => {
   it('reads the keys from the secret, once per cache period', async () => {
     secrets.secrets.set('cached', 'key-one, key-two');
-    const source = secretApiKeys('cached', 300);
-    expect(await source.keys()).toEqual(['key-one', 'key-two']);
-    expect(await source.keys()).toEqual(['key-one', 'key-two']);
+    const source = secretKeys('cached', 300);
+    expect(await source.list()).toEqual(['key-one', 'key-two']);
+    expect(await source.list()).toEqual(['key-one', 'key-two']);
     expect(secrets.calls.filter((id) => id === 'cached')).toHaveLength(1);
   });
 
   it('sees a rotated secret once its cache period is over', async () => {
     secrets.secrets.set('rotating', 'old');
-    const source = secretApiKeys('rotating', 0);
-    expect(await source.keys()).toEqual(['old']);
+    const source = secretKeys('rotating', 0);
+    expect(await source.list()).toEqual(['old']);
     secrets.secrets.set('rotating', 'new,old');
-    expect(await source.keys()).toEqual(['new', 'old']);
+    expect(await source.list()).toEqual(['new', 'old']);
   });
 
   it.each([
@@ -44,14 +51,14 @@ describe('secretApiKeys', () => {
     ['a secret that lists no key', 'blank', ' , '],
   ])('fails with CredentialsUnavailableError for %s', async (_, id, value) => {
     if (value !== undefined) secrets.secrets.set(id, value);
-    await expect(secretApiKeys(id, 300).keys()).rejects.toBeInstanceOf(CredentialsUnavailableError);
+    await expect(secretKeys(id, 300).list()).rejects.toBeInstanceOf(CredentialsUnavailableError);
   });
 
   it('fails with CredentialsUnavailableError when Secrets Manager is down', async () => {
     secrets.secrets.set('outage', 'k');
     secrets.failWith = 500;
     try {
-      await expect(secretApiKeys('outage', 300).keys()).rejects.toBeInstanceOf(CredentialsUnavailableError);
+      await expect(secretKeys('outage', 300).list()).rejects.toBeInstanceOf(CredentialsUnavailableError);
     } finally {
       secrets.failWith = undefined;
     }
@@ -61,14 +68,14 @@ describe('secretApiKeys', () => {
 describe('the handler with keys from Secrets Manager', () => {
   it('accepts a key listed in the secret', async () => {
     secrets.secrets.set('webhook-keys', 'from-the-secret');
-    const handler = testWebhook(todos, { authenticate: apiKeyAuthenticator(secretApiKeys('webhook-keys', 300)) });
+    const handler = testWebhook(todos, { auth: secretAuth('webhook-keys') });
     const response = await handler(httpApiEvent({ body: passportEvent({ type: 'test' }), headers: { authorization: 'from-the-secret' } }));
     expect(response.statusCode).toBe(200);
   });
 
   it('answers 500 when the keys cannot be loaded, and the log says why without a key', async () => {
     const handler = testWebhook(todos, {
-      authenticate: apiKeyAuthenticator(secretApiKeys('no-such-secret', 300)),
+      auth: secretAuth('no-such-secret'),
       logger: new Logger({ serviceName: 'test', logLevel: 'INFO' }),
     });
     let response: Awaited<ReturnType<typeof handler>> | undefined;
@@ -90,15 +97,26 @@ describe('the handler with keys from Secrets Manager', () => {
 
   it('refuses a request without a credential without loading the keys', async () => {
     const before = secrets.calls.length;
-    const handler = testWebhook(todos, { authenticate: apiKeyAuthenticator(secretApiKeys('never-read', 300)) });
+    const handler = testWebhook(todos, { auth: secretAuth('never-read') });
     const response = await handler(httpApiEvent({ body: passportEvent({ type: 'test' }) }));
     expect(response.statusCode).toBe(401);
     expect(secrets.calls.length).toBe(before);
   });
 });
 
-describe('staticApiKeys', () => {
-  it('returns the keys it was given', async () => {
-    expect(await staticApiKeys(['a', 'b']).keys()).toEqual(['a', 'b']);
+describe('credentials from the environment', () => {
+  it('are the values given', async () => {
+    expect(await credentialSource({ source: 'environment', values: ['a', 'b'] }, parseList, 'API key').list()).toEqual(['a', 'b']);
+  });
+});
+
+describe('parsing a list of credentials', () => {
+  it('splits keys on commas and newlines and trims each', () => {
+    expect(parseList(' a , b\nc\n\n,')).toEqual(['a', 'b', 'c']);
+    expect(parseList(' , \n')).toEqual([]);
+  });
+
+  it('splits Basic pairs on newlines only, since a password may hold a comma', () => {
+    expect(parseLines('user:pa,ss\nother:x\n')).toEqual(['user:pa,ss', 'other:x']);
   });
 });
