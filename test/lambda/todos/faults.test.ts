@@ -10,7 +10,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dynamoDbDeduplicator } from '../../../lambda/dedupe/deduplicator.ts';
 import { DynamoDbTodoStore } from '../../../lambda/todos/dynamodb-todo-store.ts';
+import { ensureDedupeTable } from '../../../local/dynamodb.ts';
+import { lambdaContext } from '../../../local/lambda-context.ts';
 import { addTodos, countTodos, scanKeys } from '../../../local/todo-admin.ts';
 import { httpApiEvent, passportEvent } from '../../support/events.ts';
 import { startTodoTable, type TestTodoTable } from '../../support/todo-table.ts';
@@ -56,6 +59,7 @@ const deleteUser = async () => {
 
 beforeAll(async () => {
   todos = await startTodoTable();
+  await ensureDedupeTable(todos.client, 'Idempotency');
   faulty = new DynamoDBClient({ endpoint: todos.dynamoDb.endpoint });
   mock = mockClient(faulty);
 });
@@ -135,6 +139,56 @@ describe('faults while deleting', () => {
     const { response } = await deleteUser();
     expect(response.statusCode).toBe(500);
     expect(await countTodos(todos.client, todos.table, userId)).toBe(60);
+  });
+});
+
+describe('a redelivery after a fault at any step', () => {
+  const internalError = () => Object.assign(new Error('Internal server error'), { name: 'InternalServerError' });
+  const faults: [string, () => void][] = [
+    ['the first Query page fails', () => mock.on(QueryCommand).rejects(internalError())],
+    [
+      'a later Query page fails',
+      () => {
+        let pages = 0;
+        mock.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
+          if (++pages > 1) throw internalError();
+          return realQuery({ ...input, Limit: 30 });
+        });
+      },
+    ],
+    [
+      'a batch fails',
+      () => {
+        let batches = 0;
+        mock.on(BatchWriteItemCommand).callsFake(async (input: BatchWriteItemCommandInput) => {
+          if (++batches === 2) throw internalError();
+          return realWrite(input);
+        });
+      },
+    ],
+    ['retries run out', () => mock.on(BatchWriteItemCommand).callsFake(partialWrite(3))],
+  ];
+
+  it.each(faults)('%s: 500, then the redelivery finishes with nothing left and nothing extra deleted', async (_, inject) => {
+    const before = await scanKeys(todos.client, todos.table);
+    const handler = testWebhook(todos, {
+      todos: new DynamoDbTodoStore(faulty, todos.table, { retry: FAST_RETRY }),
+      dedupe: dynamoDbDeduplicator(todos.client, { tableName: 'Idempotency', windowSeconds: 3600 }),
+    });
+    const delivery = httpApiEvent({
+      body: passportEvent({ type: 'user.delete', id: `redelivered-${userId}`, user: { id: userId } }),
+      headers: { authorization: TEST_KEY },
+    });
+
+    inject();
+    expect((await handler(delivery, lambdaContext('test', 30_000))).statusCode).toBe(500);
+    expect(await countTodos(todos.client, todos.table, userId)).toBeGreaterThan(0);
+
+    mock.on(QueryCommand).callsFake(realQuery);
+    mock.on(BatchWriteItemCommand).callsFake(realWrite);
+    expect((await handler(delivery, lambdaContext('test', 30_000))).statusCode).toBe(200);
+    expect(await countTodos(todos.client, todos.table, userId)).toBe(0);
+    expect(await scanKeys(todos.client, todos.table)).toEqual(before.filter((key) => !key.startsWith(`${userId}/`)));
   });
 });
 
