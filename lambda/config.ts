@@ -10,8 +10,16 @@ export interface DedupeConfig {
   readonly windowSeconds: number;
 }
 
-export interface WebhookConfig {
+/** What both the webhook and the deletion worker need. */
+export interface DeletionConfig {
   readonly todoTable: TodoTable;
+  /** SQS queue for deletions that outlast a delivery; absent, a delivery deletes until its time is up. */
+  readonly queueUrl: string | undefined;
+  /** How long a delivery deletes inline before queueing the rest. */
+  readonly budgetMs: number;
+}
+
+export interface WebhookConfig extends DeletionConfig {
   readonly todoApplicationId: string | undefined;
   readonly auth: AuthConfig;
   /** Absent: every delivery runs its handler. */
@@ -23,6 +31,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
 const DEFAULT_SECRET_CACHE_SECONDS = 300;
 const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
+// Passport's read timeout is often 2 s and includes the network and a cold start.
+const DEFAULT_DELETE_BUDGET_MS = 1_000;
 
 /** An empty variable counts as unset: CDK declares some empty so `sam local --env-vars` can fill them. */
 const read = (env: Env, name: string): string | undefined => {
@@ -30,24 +40,33 @@ const read = (env: Env, name: string): string | undefined => {
   return value ? value : undefined;
 };
 
-const wholeNumber = (env: Env, name: string, fallback: number): number => {
+const wholeNumber = (env: Env, name: string, fallback: number, unit = 'seconds'): number => {
   const text = read(env, name);
   const value = text === undefined ? fallback : Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be a whole number of seconds.`);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be a whole number of ${unit}.`);
   return value;
 };
 
-/** The webhook's settings, read once at start; a configuration that cannot work is refused here. */
-export function readConfig(env: Env): WebhookConfig {
+/** The Todo table and the deletion queue: all the worker reads. */
+export function readDeletionConfig(env: Env): DeletionConfig {
   const tableName = read(env, 'TODO_TABLE_NAME');
   if (!tableName) throw new ConfigurationError('TODO_TABLE_NAME is not set: name the DynamoDB table of Todos.');
-  const dedupeTable = read(env, 'IDEMPOTENCY_TABLE_NAME');
   return {
     todoTable: {
       tableName,
       userIdAttribute: read(env, 'TODO_USER_ID_ATTRIBUTE') ?? 'userId',
       sortKeyAttribute: read(env, 'TODO_SORT_KEY_ATTRIBUTE') ?? 'todoId',
     },
+    queueUrl: read(env, 'DELETION_QUEUE_URL'),
+    budgetMs: wholeNumber(env, 'DELETE_BUDGET_MS', DEFAULT_DELETE_BUDGET_MS, 'milliseconds'),
+  };
+}
+
+/** The webhook's settings, read once at start; a configuration that cannot work is refused here. */
+export function readConfig(env: Env): WebhookConfig {
+  const dedupeTable = read(env, 'IDEMPOTENCY_TABLE_NAME');
+  return {
+    ...readDeletionConfig(env),
     todoApplicationId: read(env, 'TODO_APPLICATION_ID'),
     auth: readAuthConfig(env),
     dedupe: dedupeTable

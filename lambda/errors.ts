@@ -61,6 +61,14 @@ export class TodosRemainError extends Error {
   }
 }
 
+/** The time for a delivery ran out before its Todos were all gone, and no queue takes the rest. */
+export class DeletionUnfinishedError extends Error {
+  constructor(readonly deleted: number) {
+    super(`the time budget ran out after ${deleted} Todo(s) were deleted, and no deletion queue is configured`);
+    this.name = 'DeletionUnfinishedError';
+  }
+}
+
 /** The environment does not describe a working webhook; raised at start, never per request. */
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';

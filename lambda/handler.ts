@@ -3,15 +3,20 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Authenticator } from './auth/authenticate.ts';
 import type { Deduplicator } from './dedupe/deduplicator.ts';
-import { CredentialsUnavailableError, TodosRemainError, WebhookError } from './errors.ts';
+import { CredentialsUnavailableError, DeletionUnfinishedError, TodosRemainError, WebhookError } from './errors.ts';
 import { parseDelivery } from './events/parse.ts';
+import type { DeletionQueue } from './deletion/queue.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { dispatch } from './handlers/index.ts';
 import { readBody, readRequest } from './http/request.ts';
 import { errorResponse, outcomeResponse, type WebhookResponse, webhookErrorResponse } from './http/responses.ts';
 
-export interface WebhookDependencies extends HandlerContext {
+export interface WebhookDependencies extends Pick<HandlerContext, 'todos' | 'todoApplicationId'> {
   readonly auth: Authenticator;
+  /** How long a delivery may delete inline before queueing the rest (when there is a queue). */
+  readonly deleteBudgetMs: number;
+  /** Where unfinished deletions go; absent, a delivery deletes until the Lambda's time is nearly up. */
+  readonly queue?: DeletionQueue;
   /** Absent: every delivery of an event runs its handler (which is safe, only slower). */
   readonly dedupe?: Deduplicator;
   readonly logger: Logger;
@@ -26,6 +31,8 @@ interface DeliveryRecord {
   reason?: string;
   /** The event id had already been handled: its stored outcome was answered. */
   duplicate?: true;
+  /** The deletion was handed to the worker to finish. */
+  continued?: true;
   todosDeleted?: number;
   error?: unknown;
 }
@@ -62,12 +69,38 @@ async function answer(
   const delivery = parseDelivery(body);
   record.eventId = delivery.id;
   record.eventType = delivery.type;
-  const outcome = await dispatch(delivery, deps, deps.dedupe, context);
+  const handlerContext: HandlerContext = {
+    todos: deps.todos,
+    todoApplicationId: deps.todoApplicationId,
+    queue: deps.queue,
+    deadline: deletionDeadline(Date.now(), deps, context),
+    delivery: { type: delivery.type, id: delivery.id },
+  };
+  const outcome = await dispatch(delivery, handlerContext, deps.dedupe, context);
   record.outcome = outcome.status;
   if (outcome.duplicate) record.duplicate = true;
-  if (outcome.status === 'handled') record.todosDeleted = outcome.todosDeleted;
+  if (outcome.status === 'handled') {
+    record.todosDeleted = outcome.todosDeleted;
+    if (outcome.continued) record.continued = true;
+  }
   else record.reason = outcome.reason;
   return outcomeResponse(outcome.status, delivery.type);
+}
+
+/** Time kept back from the Lambda's timeout to answer and log. */
+const ANSWER_MARGIN_MS = 1_000;
+
+/**
+ * When inline work must stop: after the budget when a queue can take the rest, otherwise as late
+ * as the Lambda's remaining time allows. Never past that time either way.
+ */
+export function deletionDeadline(
+  now: number,
+  { deleteBudgetMs, queue }: Pick<WebhookDependencies, 'deleteBudgetMs' | 'queue'>,
+  context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+): number {
+  const lambdaLimit = context ? now + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS : Number.POSITIVE_INFINITY;
+  return Math.min(queue ? now + deleteBudgetMs : Number.POSITIVE_INFINITY, lambdaLimit);
 }
 
 function failureResponse(error: unknown, record: DeliveryRecord): WebhookResponse {
@@ -78,7 +111,7 @@ function failureResponse(error: unknown, record: DeliveryRecord): WebhookRespons
   }
   record.outcome = 'failed';
   record.error = error;
-  if (error instanceof TodosRemainError) record.todosDeleted = error.deleted;
+  if (error instanceof TodosRemainError || error instanceof DeletionUnfinishedError) record.todosDeleted = error.deleted;
   if (error instanceof WebhookError) return webhookErrorResponse(error);
   const what = record.eventType ? `the ${record.eventType} event` : 'the request';
   return errorResponse(500, '[handlerFailed]', `The webhook failed to handle ${what}; see its logs.`);
@@ -101,6 +134,7 @@ function report(
   metrics.addMetric('Deliveries', MetricUnit.Count, 1);
   metrics.addMetric('DeliveryDuration', MetricUnit.Milliseconds, durationMs);
   if (record.todosDeleted) metrics.addMetric('TodosDeleted', MetricUnit.Count, record.todosDeleted);
+  if (record.continued) metrics.addMetric('DeletionsQueued', MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 }
 

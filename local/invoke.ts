@@ -141,7 +141,8 @@ async function main(): Promise<number> {
     Resources?: Record<string, CfnResource>;
   };
   const [id, resource] = findFunction(template.Resources ?? {}, functionId);
-  const { handler, file, exportName } = handlerModule(assetDirectory(templatePath, id, resource), resource.Properties?.Handler);
+  const directory = assetDirectory(templatePath, id, resource);
+  const { handler, file, exportName } = handlerModule(directory, resource.Properties?.Handler);
   const event = readJson(eventPath, 'The event file');
   const { environment, unresolved } = functionEnvironment(id, resource, envVars);
 
@@ -157,6 +158,11 @@ async function main(): Promise<number> {
     _HANDLER: handler,
     LAMBDA_TASK_ROOT: dirname(file),
   });
+  // A container starts with the template's variables only; this process has the shell's, and
+  // these would change the function where sam local's would not.
+  for (const name of Object.keys(process.env)) {
+    if (/^(POWERTOOLS_|AWS_ENDPOINT_URL)/.test(name) && !(name in environment)) delete process.env[name];
+  }
   for (const name of unresolved) delete process.env[name];
   useLocalAwsDefaults(process.env);
   // The runtime is Node.js 22; a warning about this machine's Node.js says nothing about the function.
@@ -164,7 +170,8 @@ async function main(): Promise<number> {
   // NODE_OPTIONS is read when a process starts; the one flag the template sets can still be honoured.
   if (environment.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 
-  const writeResult = (result: unknown) => writeSync(1, `${JSON.stringify(result)}\n`);
+  // A handler that returns nothing answers null, as Lambda's does.
+  const writeResult = (result: unknown) => writeSync(1, `${JSON.stringify(result ?? null)}\n`);
   // Powertools writes log lines and EMF metrics to stdout; here stdout carries only the result.
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
@@ -176,7 +183,8 @@ async function main(): Promise<number> {
     if (typeof exported !== 'function') throw new SetupError(`${file} does not export a function "${exportName}".`);
     const context = lambdaContext(functionName, timeoutSeconds * 1000, memoryMb);
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
+      const error = new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`);
+      timer = setTimeout(() => reject(error), timeoutSeconds * 1000);
     });
     writeResult(await Promise.race([exported(event, context), timedOut]));
     return 0;

@@ -1,13 +1,15 @@
 /**
- * `npm start`: the webhook on this machine, with no AWS account and no Docker. It runs the very
- * handler the Lambda exports, behind an HTTP server shaped like API Gateway, over an in-process
- * DynamoDB (or the one AWS_ENDPOINT_URL_DYNAMODB names).
+ * `npm start`: the webhook on this machine, with no AWS account and no Docker. It runs the
+ * handler and deletion worker as the Lambda entries wire them, behind an HTTP server shaped like
+ * API Gateway, with the deletion queue in process, over an in-process DynamoDB (or the one
+ * AWS_ENDPOINT_URL_DYNAMODB names).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { readConfig } from '../lambda/config.ts';
 import { useLocalAwsDefaults } from './aws-env.ts';
+import { InProcessDeletionQueue } from './in-process-queue.ts';
 import { ensureDedupeTable, ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from './dynamodb.ts';
 import { createWebhookServer, WEBHOOK_PATH } from './webhook-server.ts';
 
@@ -35,8 +37,11 @@ if (config.dedupe) await ensureDedupeTable(client, config.dedupe.tableName);
 client.destroy();
 
 // Imported only now: the handler reads its environment once, as it does in a Lambda container.
-const { handler } = await import('../lambda/index.ts');
-const server = createWebhookServer(handler);
+// The wiring is the Lambda entries' own; only the queue is in process instead of SQS.
+const { createWebhook, createWorker } = await import('../lambda/wiring.ts');
+const queue = new InProcessDeletionQueue();
+const server = createWebhookServer(createWebhook(env, { queue }));
+queue.attach(createWorker(env, { queue }));
 server.listen(port, host);
 await once(server, 'listening');
 

@@ -5,8 +5,9 @@ import {
   QueryCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { AdaptiveLimit } from './adaptive-limit.ts';
 import { DEFAULT_RETRY, fullJitterDelay, type RetryPolicy, sleep } from './backoff.ts';
-import type { DeletionReport, TodoStore } from './store.ts';
+import type { DeletionLimits, DeletionReport, TodoStore } from './store.ts';
 
 export interface TodoTable {
   readonly tableName: string;
@@ -17,7 +18,7 @@ export interface TodoTable {
 }
 
 export interface DeletionOptions {
-  /** BatchWriteItem requests in flight at once. */
+  /** BatchWriteItem requests in flight at most; throttling lowers it for the rest of a deletion. */
   readonly concurrency?: number;
   readonly retry?: RetryPolicy;
 }
@@ -51,21 +52,51 @@ export class DynamoDbTodoStore implements TodoStore {
 
   /**
    * Streams the user's keys page by page and deletes them in batches of 25, several in flight,
-   * while the next page is read. Every write has settled before this returns or throws.
+   * while the next page is read. What DynamoDB leaves unprocessed (or refuses as throttled) is
+   * sent again after a full-jitter backoff, through the same limit on requests in flight, which
+   * throttling halves and each clean batch raises by one: a hot partition is backed off, not
+   * fought. Every request has settled before this returns or throws.
    */
-  async deleteAllOf(userId: string): Promise<DeletionReport> {
+  async deleteAllOf(userId: string, { deadline = Number.POSITIVE_INFINITY }: DeletionLimits = {}): Promise<DeletionReport> {
     let deleted = 0;
     let remaining = 0;
+    let finished = true;
     let failure: unknown;
+    const limit = new AdaptiveLimit(this.#concurrency);
     const inFlight = new Set<Promise<void>>();
-    const launch = async (keys: Key[]) => {
-      while (inFlight.size >= this.#concurrency) await Promise.race(inFlight);
+    const waiting = new Set<Promise<void>>();
+
+    const retryLater = (requests: WriteRequest[], attempt: number) => {
+      if (attempt > this.#retry.maxAttempts) {
+        remaining += requests.length;
+        return;
+      }
+      const delay = fullJitterDelay(attempt - 2, this.#retry);
+      if (Date.now() + delay >= deadline) {
+        finished = false;
+        return;
+      }
+      const retry: Promise<void> = sleep(delay)
+        .then(() => send(requests, attempt))
+        .finally(() => waiting.delete(retry));
+      waiting.add(retry);
+    };
+
+    const send = async (requests: WriteRequest[], attempt: number) => {
+      while (inFlight.size >= limit.current) await Promise.race(inFlight);
       if (failure !== undefined) return;
-      const write: Promise<void> = this.#deleteBatch(keys)
+      // Waiting for a slot can outlast the deadline; these keys are then left for the next run.
+      if (Date.now() >= deadline) {
+        finished = false;
+        return;
+      }
+      const write: Promise<void> = this.#write(requests)
         .then(
-          (result) => {
-            deleted += result.deleted;
-            remaining += result.remaining;
+          (unprocessed) => {
+            deleted += requests.length - unprocessed.length;
+            if (unprocessed.length === 0) return limit.succeeded();
+            limit.throttled();
+            retryLater(unprocessed, attempt + 1);
           },
           (error: unknown) => {
             failure ??= error;
@@ -74,20 +105,23 @@ export class DynamoDbTodoStore implements TodoStore {
         .finally(() => inFlight.delete(write));
       inFlight.add(write);
     };
+
     // Keys carry over from one page to the next so that every batch but the last is full.
-    const buffered: Key[] = [];
+    const buffered: WriteRequest[] = [];
     try {
       for await (const keys of this.#keyPages(userId)) {
-        buffered.push(...keys);
-        while (buffered.length >= BATCH_SIZE) await launch(buffered.splice(0, BATCH_SIZE));
-        if (failure !== undefined) break;
+        buffered.push(...keys.map((Key) => ({ DeleteRequest: { Key } })));
+        while (buffered.length >= BATCH_SIZE && finished) await send(buffered.splice(0, BATCH_SIZE), 1);
+        // No next page is read past the deadline either.
+        if (Date.now() >= deadline) finished = false;
+        if (failure !== undefined || !finished) break;
       }
-      if (buffered.length > 0) await launch(buffered);
+      if (buffered.length > 0 && finished) await send(buffered, 1);
     } finally {
-      await Promise.all(inFlight);
+      while (inFlight.size > 0 || waiting.size > 0) await Promise.all([...inFlight, ...waiting]);
     }
     if (failure !== undefined) throw failure;
-    return { deleted, remaining };
+    return { deleted, remaining, finished };
   }
 
   async *#keyPages(userId: string): AsyncGenerator<Key[]> {
@@ -111,21 +145,15 @@ export class DynamoDbTodoStore implements TodoStore {
     } while (exclusiveStartKey);
   }
 
-  async #deleteBatch(keys: Key[]): Promise<DeletionReport> {
+  /** One BatchWriteItem: what it leaves unprocessed, all of it when DynamoDB throttles the call. */
+  async #write(requests: WriteRequest[]): Promise<WriteRequest[]> {
     const { tableName } = this.table;
-    let pending: WriteRequest[] = keys.map((Key) => ({ DeleteRequest: { Key } }));
-    let deleted = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
-        const unprocessed = result.UnprocessedItems?.[tableName] ?? [];
-        deleted += pending.length - unprocessed.length;
-        pending = unprocessed;
-      } catch (error) {
-        if (!isThrottling(error)) throw error;
-      }
-      if (pending.length === 0 || attempt >= this.#retry.maxAttempts) return { deleted, remaining: pending.length };
-      await sleep(fullJitterDelay(attempt - 1, this.#retry));
+    try {
+      const result = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
+      return result.UnprocessedItems?.[tableName] ?? [];
+    } catch (error) {
+      if (isThrottling(error)) return requests;
+      throw error;
     }
   }
 }

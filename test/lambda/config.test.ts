@@ -17,9 +17,18 @@ describe('readConfig', () => {
       }),
     ).toEqual({
       todoTable: { tableName: 'Todos', userIdAttribute: 'owner', sortKeyAttribute: 'item' },
+      queueUrl: undefined,
+      budgetMs: 1000,
       todoApplicationId: 'app',
       auth: { apiKey: { header: 'authorization', keys: { source: 'environment', values: ['a', 'b'] } } },
       dedupe: undefined,
+    });
+  });
+
+  it('reads the deletion queue and the inline budget', () => {
+    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k', DELETION_QUEUE_URL: 'https://sqs/q', DELETE_BUDGET_MS: '1500' })).toMatchObject({
+      queueUrl: 'https://sqs/q',
+      budgetMs: 1500,
     });
   });
 
@@ -115,6 +124,7 @@ describe('readConfig', () => {
     [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: ' , ' }, /WEBHOOK_API_KEYS lists nothing/],
     [{ TODO_TABLE_NAME: 'T', API_KEY_SECRET_ARN: 's', SECRET_CACHE_SECONDS: 'soon' }, /SECRET_CACHE_SECONDS/],
     [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: 'k', IDEMPOTENCY_TABLE_NAME: 'I', IDEMPOTENCY_WINDOW_SECONDS: '-1' }, /IDEMPOTENCY_WINDOW_SECONDS/],
+    [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: 'k', DELETE_BUDGET_MS: '1.5' }, /DELETE_BUDGET_MS must be a whole number of milliseconds/],
   ])('refuses %j at start', (env, message) => {
     const error = thrown(() => readConfig(env));
     expect(error).toBeInstanceOf(ConfigurationError);

@@ -144,3 +144,30 @@ describe('npm start with WEBHOOK_API_KEYS and an external DynamoDB', () => {
     }
   });
 });
+
+describe('npm start with a user too big for the inline budget', () => {
+  it('answers at once and lets the in-process worker finish the deletion', async () => {
+    const server = await startLocalServer({ WEBHOOK_API_KEYS: 'k', DELETE_BUDGET_MS: '20' });
+    const client = localClient(server.dynamoDbEndpoint);
+    const table = { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' };
+    try {
+      await addTodos(client, table, 'prolific', 8_000);
+      await addTodos(client, table, 'modest', 4);
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { authorization: 'k' },
+        body: passportEvent({ type: 'user.delete', id: 'big-one', user: { id: 'prolific' } }),
+      });
+      expect(response.status).toBe(200);
+      expect(await countTodos(client, table, 'prolific')).toBeGreaterThan(0);
+      for (let waited = 0; (await countTodos(client, table, 'prolific')) > 0 && waited < 60_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await countTodos(client, table, 'prolific')).toBe(0);
+      expect(await countTodos(client, table, 'modest')).toBe(4);
+    } finally {
+      client.destroy();
+      await server.stop();
+    }
+  });
+});

@@ -75,10 +75,16 @@ describe('the handler map', () => {
     const todos: TodoStore = {
       deleteAllOf: async (userId: string): Promise<DeletionReport> => {
         calls.push(userId);
-        return { deleted: 2, remaining: 0 };
+        return { deleted: 2, remaining: 0, finished: true };
       },
     };
-    const context: HandlerContext = { todos, todoApplicationId: undefined };
+    const context: HandlerContext = {
+      todos,
+      todoApplicationId: undefined,
+      deadline: Number.POSITIVE_INFINITY,
+      queue: undefined,
+      delivery: { type: 'user.delete', id: undefined },
+    };
     const delivery = (type: string, event: Record<string, unknown> = {}) => ({ type, id: undefined, event: { type, ...event } });
 
     await expect(dispatch(delivery('user.delete', { user: { id: 'u1' } }), context)).resolves.toEqual({

@@ -41,7 +41,7 @@ describe('deleting a user with 2,500 Todos of about 1 KB', () => {
 
   it('answers a redelivery 200 with nothing left to delete', async () => {
     const store = new DynamoDbTodoStore(todos.client, todos.table);
-    expect(await store.deleteAllOf(DELETED)).toEqual({ deleted: 0, remaining: 0 });
+    expect(await store.deleteAllOf(DELETED)).toEqual({ deleted: 0, remaining: 0, finished: true });
   });
 });
 
@@ -52,7 +52,7 @@ describe('a Todo table with other key attribute names', () => {
       await addTodos(todos.client, todos.table, 'carol', 30);
       await addTodos(todos.client, todos.table, 'dave', 5);
       const store = new DynamoDbTodoStore(todos.client, todos.table);
-      expect(await store.deleteAllOf('carol')).toEqual({ deleted: 30, remaining: 0 });
+      expect(await store.deleteAllOf('carol')).toEqual({ deleted: 30, remaining: 0, finished: true });
       expect(await countTodos(todos.client, todos.table, 'carol')).toBe(0);
       expect(await countTodos(todos.client, todos.table, 'dave')).toBe(5);
     } finally {

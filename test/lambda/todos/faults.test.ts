@@ -109,6 +109,30 @@ describe('faults while deleting', () => {
     );
   });
 
+  it('finishes on a partition that throttles more than two writes at once', async () => {
+    let writing = 0;
+    let throttledAnswers = 0;
+    mock.on(BatchWriteItemCommand).callsFake(async (input: BatchWriteItemCommandInput) => {
+      writing += 1;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        if (writing > 2) {
+          throttledAnswers += 1;
+          return { UnprocessedItems: input.RequestItems };
+        }
+        return await realWrite(input);
+      } finally {
+        writing -= 1;
+      }
+    });
+    await addTodos(todos.client, todos.table, userId, 240);
+    const { response, log } = await deleteUser();
+    expect(response.statusCode).toBe(200);
+    expect(log).toMatchObject({ outcome: 'handled', todosDeleted: 300 });
+    expect(throttledAnswers).toBeGreaterThan(0);
+    expect(await countTodos(todos.client, todos.table, userId)).toBe(0);
+  });
+
   it('answers 500 when throttling never clears', async () => {
     mock.on(BatchWriteItemCommand).rejects(throttled());
     const { response, log } = await deleteUser();

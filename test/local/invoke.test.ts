@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTodos, countTodos } from '../../local/todo-admin.ts';
+import { synthesizedAssembly } from '../support/synth.ts';
+import { startTodoTable, type TestTodoTable } from '../support/todo-table.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLE_USER = '00000000-0000-0001-0000-000000000000';
+
+interface Invocation {
+  readonly exitCode: number;
+  readonly result: any;
+  readonly stderr: string;
+}
+
+let table: TestTodoTable;
+let template: string;
+let scratch: string;
+let envVars: string;
+
+beforeAll(async () => {
+  [table, template] = await Promise.all([
+    startTodoTable(),
+    synthesizedAssembly().then((outdir) => join(outdir, 'PassportWebhookStack.template.json')),
+  ]);
+  scratch = mkdtempSync(join(tmpdir(), 'invoke-test-'));
+  // env.local.json as shipped, on this test's DynamoDB port. It keeps host.docker.internal, the
+  // host as sam local's container sees it, which the script has to read as localhost.
+  const { port } = new URL(table.dynamoDb.endpoint);
+  const shipped = readFileSync(join(ROOT, 'env.local.json'), 'utf8');
+  envVars = writeJson('env.json', shipped.replace('host.docker.internal:8000', `host.docker.internal:${port}`));
+}, 180_000);
+
+afterAll(async () => {
+  await table?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+function writeJson(name: string, content: string | object): string {
+  const path = join(scratch, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+/** `npm run invoke -- <event> ...` as a person runs it, against this test's synth and table. */
+function invoke(event: string, options: { template?: string; envVars?: string } = {}): Promise<Invocation> {
+  const args = ['run', '--silent', 'invoke', '--', event];
+  args.push('--template', options.template ?? template, '--env-vars', options.envVars ?? envVars);
+  return new Promise((resolve) => {
+    execFile('npm', args, { cwd: ROOT }, (error, stdout, stderr) => {
+      const exitCode = error ? Number(error.code) : 0;
+      resolve({ exitCode, stderr, result: stdout.trim() ? JSON.parse(stdout) : undefined });
+    });
+  });
+}
+
+describe('npm run invoke', () => {
+  it('answers 200 to user.delete, with that user\'s Todos gone and another user\'s kept', async () => {
+    await addTodos(table.client, table.table, EXAMPLE_USER, 30);
+    await addTodos(table.client, table.table, 'someone-else', 3);
+    const { exitCode, result, stderr } = await invoke('events/user-delete.json');
+    expect(exitCode).toBe(0);
+    expect(result).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'handled', type: 'user.delete' }),
+    });
+    expect(await countTodos(table.client, table.table, EXAMPLE_USER)).toBe(0);
+    expect(await countTodos(table.client, table.table, 'someone-else')).toBe(3);
+    // The function's log line and metrics went to stderr, as sam local prints them.
+    expect(stderr).toContain('"todosDeleted":30');
+    expect(stderr).toContain('"CloudWatchMetrics"');
+    expect(stderr).toMatch(/AWS_ENDPOINT_URL_DYNAMODB=http:\/\/localhost:\d+/);
+  });
+
+  it('deletes the Todos of a user removed from the Todo application that env.local.json names', async () => {
+    await addTodos(table.client, table.table, EXAMPLE_USER, 2);
+    const { result } = await invoke('events/user-registration-delete.json');
+    expect(result).toMatchObject({
+      statusCode: 200,
+      body: JSON.stringify({ status: 'handled', type: 'user.registration.delete' }),
+    });
+    expect(await countTodos(table.client, table.table, EXAMPLE_USER)).toBe(0);
+  });
+
+  it('answers 200 to a type it ignores, and deletes nothing', async () => {
+    await addTodos(table.client, table.table, EXAMPLE_USER, 2);
+    const { result } = await invoke('events/ignored-type.json');
+    expect(result).toMatchObject({ statusCode: 200, body: JSON.stringify({ status: 'ignored', type: 'user.login.success' }) });
+    expect(await countTodos(table.client, table.table, EXAMPLE_USER)).toBe(2);
+  });
+
+  it('answers 401 to a wrong key', async () => {
+    const { exitCode, result } = await invoke('events/wrong-key.json');
+    expect(exitCode).toBe(0);
+    expect(result.statusCode).toBe(401);
+  });
+
+  it("exits 1 with Lambda's error shape when the handler crashes; ignores variables the template lacks", async () => {
+    const broken = writeJson('broken.json', { WebhookFunction: { TODO_TABLE_NAME: '', UNDECLARED: 'x' } });
+    const { exitCode, result, stderr } = await invoke('events/user-delete.json', { envVars: broken });
+    expect(exitCode).toBe(1);
+    expect(result).toMatchObject({ errorType: 'ConfigurationError', errorMessage: expect.stringContaining('TODO_TABLE_NAME') });
+    expect(stderr).toContain('UNDECLARED from');
+  });
+
+  it('says to synthesize first when there is no template', async () => {
+    const missing = join(scratch, 'cdk.out/PassportWebhookStack.template.json');
+    const { exitCode, result, stderr } = await invoke('events/user-delete.json', { template: missing });
+    expect(exitCode).toBe(2);
+    expect(result).toBeUndefined();
+    expect(stderr).toContain('Run `npx cdk synth` first.');
+  });
+});
