@@ -17,6 +17,8 @@ export interface WebhookDependencies extends Pick<HandlerContext, 'todos' | 'tod
   readonly deleteBudgetMs: number;
   /** Where unfinished deletions go; absent, a delivery deletes until the Lambda's time is nearly up. */
   readonly queue?: DeletionQueue;
+  /** Told of each delivery as it is logged; `npm start`'s inspector listens here. */
+  readonly onDelivery?: (summary: DeliverySummary, context: Context | undefined) => void;
   /** Absent: every delivery of an event runs its handler (which is safe, only slower). */
   readonly dedupe?: Deduplicator;
   readonly logger: Logger;
@@ -24,7 +26,7 @@ export interface WebhookDependencies extends Pick<HandlerContext, 'todos' | 'tod
 }
 
 /** What the one log line of a delivery says; never a key, a body or an e-mail address. */
-interface DeliveryRecord {
+export interface DeliveryRecord {
   eventId?: string;
   eventType?: string;
   outcome?: 'handled' | 'ignored' | 'rejected' | 'failed';
@@ -36,6 +38,9 @@ interface DeliveryRecord {
   todosDeleted?: number;
   error?: unknown;
 }
+
+/** A delivery's log line, as an observer (the local inspector) receives it. */
+export type DeliverySummary = Omit<DeliveryRecord, 'error'> & { readonly status: number; readonly durationMs: number };
 
 export type WebhookHandler = (event: unknown, context?: Context) => Promise<WebhookResponse>;
 
@@ -118,7 +123,7 @@ function failureResponse(error: unknown, record: DeliveryRecord): WebhookRespons
 }
 
 function report(
-  { logger, metrics }: WebhookDependencies,
+  { logger, metrics, onDelivery }: WebhookDependencies,
   record: DeliveryRecord,
   status: number,
   durationMs: number,
@@ -126,9 +131,10 @@ function report(
 ): void {
   if (context) logger.addContext(context);
   const { error, ...fields } = record;
-  const line = { ...fields, status, durationMs: Math.round(durationMs * 100) / 100 };
+  const line: DeliverySummary = { ...fields, status, durationMs: Math.round(durationMs * 100) / 100 };
   if (error === undefined) logger.info('delivery', line);
   else logger.error('delivery', { ...line, error: describe(error) });
+  onDelivery?.(line, context);
 
   metrics.addDimensions({ eventType: record.eventType ?? 'none', outcome: record.outcome ?? 'rejected' });
   metrics.addMetric('Deliveries', MetricUnit.Count, 1);

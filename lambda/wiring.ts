@@ -6,13 +6,13 @@ import { dynamoDbDeduplicator } from './dedupe/deduplicator.ts';
 import { ConfigurationError } from './errors.ts';
 import { type DeletionQueue, SqsDeletionQueue } from './deletion/queue.ts';
 import { createDeletionWorker, type DeletionWorker } from './deletion/worker.ts';
-import { createWebhookHandler, type WebhookHandler } from './handler.ts';
+import { createWebhookHandler, type WebhookDependencies, type WebhookHandler } from './handler.ts';
 import { logger, metrics } from './observability.ts';
 import { DynamoDbTodoStore } from './todos/dynamodb-todo-store.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export interface Overrides {
+export interface Overrides extends Pick<WebhookDependencies, 'onDelivery'> {
   /** `npm start` runs the worker in process instead of behind SQS. */
   readonly queue?: DeletionQueue;
 }
@@ -35,6 +35,7 @@ export function createWebhook(env: Env, overrides: Overrides = {}): WebhookHandl
     todoApplicationId: config.todoApplicationId,
     deleteBudgetMs: config.budgetMs,
     queue: overrides.queue ?? sqsQueue(config.queueUrl),
+    onDelivery: overrides.onDelivery,
     logger,
     metrics,
   });

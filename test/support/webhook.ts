@@ -27,6 +27,7 @@ export function testWebhook(todoTable: TestTodoTable, { keys = [TEST_KEY], ...de
     auth: createAuthenticator(apiKeyAuth(keys)),
     todos,
     todoApplicationId: TODO_APP,
+    deleteBudgetMs: 1_000,
     logger: new Logger({ serviceName: 'passport-webhook-test' }),
     metrics: new Metrics({ namespace: 'PassportWebhookTest', serviceName: 'passport-webhook-test' }),
     ...deps,
