@@ -28,7 +28,8 @@ export interface WebhookConfig extends DeletionConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
+/** The values WEBHOOK_AUTH takes. */
+export const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
 const DEFAULT_SECRET_CACHE_SECONDS = 300;
 const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
 // Passport's read timeout is often 2 s and includes the network and a cold start.
