@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { TransactionType } from '@fusionauth/typescript-client';
 import { parseLines, parseList } from '../../lambda/auth/credential-source.ts';
+import { AUTH_MODES } from '../../lambda/config.ts';
 import { WEBHOOK_PATH } from '../../local/webhook-server.ts';
 import {
-import { AUTH_MODES } from '../../lambda/config.ts';
   DEFAULT_TRANSACTION_TYPE,
   EVENT_KINDS,
   type EventTypeName,
