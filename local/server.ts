@@ -9,9 +9,13 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { readConfig } from '../lambda/config.ts';
 import { useLocalAwsDefaults } from './aws-env.ts';
+import { SIGNATURE_HEADER } from '../lambda/auth/signature.ts';
 import { InProcessDeletionQueue } from './in-process-queue.ts';
+import { DeliveryLog } from './inspector/delivery-log.ts';
+import { inspectorRoutes } from './inspector/routes.ts';
 import { ensureDedupeTable, ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from './dynamodb.ts';
-import { createWebhookServer, WEBHOOK_PATH } from './webhook-server.ts';
+import { WEBHOOK_PATH } from '../infra/names.ts';
+import { createWebhookServer } from './webhook-server.ts';
 
 const env = process.env;
 const port = Number(env.PORT ?? 3000);
@@ -34,18 +38,26 @@ const config = readConfig(env);
 const client = localClient(env.AWS_ENDPOINT_URL_DYNAMODB);
 const todoTable = await ensureTodoTable(client, config.todoTable);
 if (config.dedupe) await ensureDedupeTable(client, config.dedupe.tableName);
-client.destroy();
+
+// Every credential header is masked in the inspector.
+const secretHeaders = new Set(['authorization', 'proxy-authorization', 'cookie', SIGNATURE_HEADER, config.auth.apiKey?.header ?? 'authorization']);
+const deliveries = new DeliveryLog(secretHeaders);
 
 // Imported only now: the handler reads its environment once, as it does in a Lambda container.
 // The wiring is the Lambda entries' own; only the queue is in process instead of SQS.
 const { createWebhook, createWorker } = await import('../lambda/wiring.ts');
 const queue = new InProcessDeletionQueue();
-const server = createWebhookServer(createWebhook(env, { queue }));
+const webhook = createWebhook(env, { queue, onDelivery: (summary, context) => deliveries.summarise(context?.awsRequestId, summary) });
 queue.attach(createWorker(env, { queue }));
+const server = createWebhookServer(webhook, {
+  onExchange: (exchange) => deliveries.record(exchange),
+  otherPaths: inspectorRoutes({ deliveries, webhookUrl: () => url, auth: config.auth, env, dynamoDb: client, todoTable: config.todoTable }),
+});
 server.listen(port, host);
 await once(server, 'listening');
 
-const url = `http://localhost:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+const url = `${origin}${WEBHOOK_PATH}`;
 const { apiKey, basic, signature } = config.auth;
 const firstKey = apiKey?.keys.source === 'environment' ? apiKey.keys.values[0] : undefined;
 const headerName = env.WEBHOOK_API_KEY_HEADER || 'Authorization';
@@ -55,6 +67,7 @@ const lines = [
   'passport-webhook is running locally',
   '',
   `  Webhook URL    ${url}`,
+  `  Inspector      ${origin}/ (deliveries, live; send the example events)`,
   ...(apiKey
     ? [`  API key        ${firstKey ?? '(from the secret)'}`, `                 (Passport: Webhooks > Headers tab, name "${headerName}", this value)`]
     : []),
@@ -84,6 +97,7 @@ const stop = async () => {
   stopping = true;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  client.destroy();
   await dynamoDb?.close();
   process.exit(0);
 };

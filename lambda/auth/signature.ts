@@ -25,6 +25,9 @@ export interface SignatureKeys {
 
 const utf8 = new TextEncoder();
 
+/** The SHA-256 of the raw body, which FusionAuth's `request_body_sha256` claim carries in base64. */
+export const bodyDigest = (body: string | Uint8Array): Buffer => createHash('sha256').update(body).digest();
+
 /**
  * Verifies FusionAuth's signature JWT over the raw body: a JWS whose `request_body_sha256` claim
  * is the padded base64 of the body's SHA-256. Throws NotAuthorizedError for any token that does
@@ -43,7 +46,7 @@ export async function verifySignature(token: string | undefined, body: Uint8Arra
   if (!kid || !alg || !(keys.algorithms as readonly string[]).includes(alg)) throw new NotAuthorizedError();
   const payload = isHmac(alg) ? await verifyWithSecrets(token, alg, keys.hmacSecrets) : await verifyWithPublicKeys(token, alg, keys.publicKeys);
   const claimed = typeof payload.request_body_sha256 === 'string' ? Buffer.from(payload.request_body_sha256, 'base64') : undefined;
-  const actual = createHash('sha256').update(body).digest();
+  const actual = bodyDigest(body);
   if (!claimed || claimed.length !== actual.length || !timingSafeEqual(claimed, actual)) throw new NotAuthorizedError();
 }
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { TransactionType } from '@fusionauth/typescript-client';
 import { parseLines, parseList } from '../../lambda/auth/credential-source.ts';
 import { AUTH_MODES } from '../../lambda/config.ts';
-import { WEBHOOK_PATH } from '../../local/webhook-server.ts';
+import { WEBHOOK_PATH } from '../../infra/names.ts';
 import {
   DEFAULT_TRANSACTION_TYPE,
   EVENT_KINDS,

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bodyDigest } from '../../lambda/auth/signature.ts';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 /** What FusionAuth puts in `request_body_sha256`: the padded base64 of the body's SHA-256. */
-export const bodySha256 = (body: string | Uint8Array): string => createHash('sha256').update(body).digest('base64');
+export const bodySha256 = (body: string | Uint8Array): string => bodyDigest(body).toString('base64');
 
 export interface SignOptions {
   alg: string;
