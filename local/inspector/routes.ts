@@ -54,9 +54,6 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (!isLoopback(request.socket.remoteAddress)) throw new HttpError(404, 'Not Found');
   const { pathname } = new URL(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
-  if (method === 'POST' && !request.headers['content-type']?.startsWith('application/json')) {
-    throw new HttpError(415, 'POST JSON');
-  }
   const file = STATIC[pathname];
   if (method === 'GET' && file) {
     response.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' });
@@ -110,6 +107,7 @@ function stream(request: IncomingMessage, response: ServerResponse, deliveries: 
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
+  if (!request.headers['content-type']?.startsWith('application/json')) throw new HttpError(415, 'POST JSON');
   let text = '';
   for await (const chunk of request) {
     text += chunk;
