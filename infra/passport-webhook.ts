@@ -3,25 +3,26 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Construct } from 'constructs';
-import {
-  LAMBDA_ARCHITECTURE,
-  LAMBDA_BUNDLING,
-  LAMBDA_RUNTIME,
-  lambdaEntry,
-  SOURCE_MAPS_ENVIRONMENT,
-} from './lambda-bundling.ts';
+import { DeletionQueue, type WebhookDeletionProps } from './deletion-queue.ts';
+import { createLambdaFunction, grantTodoDeletion } from './lambda-function.ts';
 import { WEBHOOK_PATH } from './names.ts';
+import { type ResolvedAuth, resolveAuth, type WebhookAuthProps } from './webhook-auth.ts';
 import { WebhookMonitoring } from './webhook-monitoring.ts';
 
 /** API Gateway ends a Lambda integration after 30 seconds, whatever the function is still doing. */
 const API_GATEWAY_TIMEOUT = Duration.seconds(30);
+/**
+ * Powertools Idempotency's DynamoDB calls (DynamoDBPersistenceLayer): read a record, write one
+ * under a condition, complete it, and delete it when the handler failed.
+ */
+const DEDUPE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 export interface TodoTableProps {
   /**
@@ -42,15 +43,6 @@ export interface TodoTableProps {
   readonly sortKeyAttribute?: string;
 }
 
-export interface WebhookAuthProps {
-  /**
-   * An existing secret whose SecretString is the API key Passport sends in its Authorization
-   * header, or several keys separated by commas while one replaces another.
-   * @default - a new secret with a generated 48-character key
-   */
-  readonly apiKeySecret?: ISecret;
-}
-
 export interface WebhookLambdaProps {
   /**
    * Memory in MB. CPU grows with it, so more memory also shortens the cold start Passport waits for.
@@ -58,10 +50,27 @@ export interface WebhookLambdaProps {
    */
   readonly memorySize?: number;
   /**
-   * How long one delivery may run; must stay below API Gateway's 30-second integration limit.
+   * How long one delivery may run; must stay below API Gateway's 30-second integration limit,
+   * and above `deletion.inlineBudget`.
    * @default Duration.seconds(25)
    */
   readonly timeout?: Duration;
+}
+
+export interface WebhookDedupeProps {
+  /**
+   * Whether each event id is handled once: FusionAuth may deliver an event more than once, and a
+   * captured signed delivery could be replayed. Off, every delivery runs its handler (which is
+   * safe for deletions, only slower) and no table is created.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * How long a handled event id is remembered: a redelivery or replay inside it is answered from
+   * the record. SECURITY.md explains what a replay after it can do.
+   * @default Duration.days(7)
+   */
+  readonly window?: Duration;
 }
 
 export interface WebhookApiProps {
@@ -118,8 +127,12 @@ export interface PassportWebhookProps {
    * @default - registration deletions are ignored; only `user.delete` deletes Todos
    */
   readonly todoApplicationId?: string;
-  /** @default - a generated API key in a new secret */
+  /** @default - an API key in the Authorization header, generated into a new secret */
   readonly auth?: WebhookAuthProps;
+  /** @default - each event id handled once, remembered 7 days, in a table of its own */
+  readonly dedupe?: WebhookDedupeProps;
+  /** @default - 1 second inline per delivery, then a queue and a worker with a 5-minute timeout */
+  readonly deletion?: WebhookDeletionProps;
   readonly lambda?: WebhookLambdaProps;
   readonly api?: WebhookApiProps;
   readonly observability?: WebhookObservabilityProps;

@@ -2,9 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Authenticator } from './auth/authenticate.ts';
-import type { Deduplicator } from './dedupe/deduplicator.ts';
+import type { DedupedOutcome, Deduplicator } from './dedupe/deduplicator.ts';
 import { CredentialsUnavailableError, DeletionUnfinishedError, TodosRemainError, WebhookError } from './errors.ts';
-import { parseDelivery } from './events/parse.ts';
+import { type Delivery, parseDelivery } from './events/parse.ts';
 import type { DeletionQueue } from './deletion/queue.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { dispatch } from './handlers/index.ts';
@@ -74,23 +74,28 @@ async function answer(
   const delivery = parseDelivery(body);
   record.eventId = delivery.id;
   record.eventType = delivery.type;
-  const handlerContext: HandlerContext = {
+  const outcome = await dispatch(delivery, handlerContext(delivery, deps, context), deps.dedupe, context);
+  Object.assign(record, summarise(outcome));
+  return outcomeResponse(outcome.status, delivery.type);
+}
+
+function handlerContext(delivery: Delivery, deps: WebhookDependencies, context: Context | undefined): HandlerContext {
+  return {
     todos: deps.todos,
     todoApplicationId: deps.todoApplicationId,
     queue: deps.queue,
     deadline: deletionDeadline(Date.now(), deps, context),
     delivery: { type: delivery.type, id: delivery.id },
   };
-  const outcome = await dispatch(delivery, handlerContext, deps.dedupe, context);
-  record.outcome = outcome.status;
-  if (outcome.duplicate) record.duplicate = true;
-  if (outcome.status === 'handled') {
-    record.todosDeleted = outcome.todosDeleted;
-    if (outcome.continued) record.continued = true;
-  }
-  else record.reason = outcome.reason;
-  return outcomeResponse(outcome.status, delivery.type);
 }
+
+const summarise = (outcome: DedupedOutcome): Partial<DeliveryRecord> => ({
+  outcome: outcome.status,
+  ...(outcome.duplicate && { duplicate: true }),
+  ...(outcome.status === 'handled'
+    ? { todosDeleted: outcome.todosDeleted, ...(outcome.continued && { continued: true }) }
+    : { reason: outcome.reason }),
+});
 
 /** Time kept back from the Lambda's timeout to answer and log. */
 const ANSWER_MARGIN_MS = 1_000;
