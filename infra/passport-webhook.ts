@@ -93,17 +93,17 @@ export interface WebhookObservabilityProps {
    */
   readonly serviceName?: string;
   /**
-   * Namespace of the handler's metrics (POWERTOOLS_METRICS_NAMESPACE).
+   * Namespace of both functions' metrics (POWERTOOLS_METRICS_NAMESPACE).
    * @default 'PassportWebhook'
    */
   readonly metricsNamespace?: string;
   /**
-   * Handler log level (POWERTOOLS_LOG_LEVEL).
+   * Both functions' log level (POWERTOOLS_LOG_LEVEL).
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
   /**
-   * How long the function's and the API's log groups keep events.
+   * How long the functions' and the API's log groups keep events.
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
@@ -146,12 +146,23 @@ interface TodoKeys {
 /**
  * The Passport (FusionAuth) webhook: an HTTP API route `POST /passport-webhook` in front of a
  * Lambda function that deletes a user's Todos from DynamoDB when Passport reports the user (or
- * their registration to the Todo application) deleted. The function may query and batch-delete
- * on the Todo table and read the API key secret, nothing else.
+ * their registration to the Todo application) deleted. Each request must pass the auth modes
+ * configured; each event id is handled once (a dedupe table); a deletion that outlasts its
+ * budget goes on in a worker behind a queue. Each function may make the calls its code makes on
+ * these resources, nothing else.
  */
 export class PassportWebhook extends Construct {
   readonly todoTable: ITable;
-  readonly apiKeySecret: ISecret;
+  /** The API keys, when `api-key` is on. */
+  readonly apiKeySecret?: ISecret;
+  /** The HMAC secret of the Key Master signing key, when signatures may use HMAC. */
+  readonly signingKeySecret?: ISecret;
+  /** The Basic credentials, when `basic` is on. */
+  readonly basicAuthSecret?: ISecret;
+  /** The event ids handled (Powertools Idempotency records), unless dedupe is off. */
+  readonly dedupeTable?: Table;
+  /** The queue, dead-letter queue and worker that finish long deletions. */
+  readonly deletion: DeletionQueue;
   readonly function: NodejsFunction;
   readonly api: HttpApi;
   /** The URL to enter in Passport, path included. */
@@ -160,31 +171,60 @@ export class PassportWebhook extends Construct {
 
   constructor(scope: Construct, id: string, props: PassportWebhookProps = {}) {
     super(scope, id);
+    // Settings that cannot work fail here, each with its own message, rather than in CloudFormation
+    // or at the function's first cold start (the deletion queue checks its own).
+    const auth = resolveAuth(props.auth ?? {});
+    const timeout = props.lambda?.timeout ?? Duration.seconds(25);
+    const { inlineBudget = Duration.seconds(1), ...workerSettings } = props.deletion ?? {};
+    checkTimeouts(timeout, inlineBudget);
+    const dedupeWindow = resolveDedupeWindow(props.dedupe ?? {});
+
     const observability = props.observability ?? {};
     const serviceName = observability.serviceName ?? 'passport-webhook';
     const metricsNamespace = observability.metricsNamespace ?? 'PassportWebhook';
     const logRetention = observability.logRetention ?? RetentionDays.ONE_MONTH;
+    const powertools = {
+      POWERTOOLS_SERVICE_NAME: serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: observability.logLevel ?? 'INFO',
+    };
     const keys: TodoKeys = {
       userIdAttribute: props.todoTable?.userIdAttribute ?? 'userId',
       sortKeyAttribute: props.todoTable?.sortKeyAttribute ?? 'todoId',
     };
 
     this.todoTable = props.todoTable?.table ?? this.createTodoTable(keys);
-    this.apiKeySecret = props.auth?.apiKeySecret ?? this.createApiKeySecret();
-    this.function = this.createFunction(props.lambda ?? {}, logRetention, {
-      TODO_TABLE_NAME: this.todoTable.tableName,
-      TODO_USER_ID_ATTRIBUTE: keys.userIdAttribute,
-      TODO_SORT_KEY_ATTRIBUTE: keys.sortKeyAttribute,
-      API_KEY_SECRET_ARN: this.apiKeySecret.secretArn,
-      POWERTOOLS_SERVICE_NAME: serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: observability.logLevel ?? 'INFO',
-      ...SOURCE_MAPS_ENVIRONMENT,
-      // Declared even when empty: `sam local invoke --env-vars` only sets variables the template
-      // declares, and the handler (like the SDK) reads an empty value as unset.
-      TODO_APPLICATION_ID: props.todoApplicationId ?? '',
-      WEBHOOK_API_KEYS: '', // empty: the keys come from the secret
-      AWS_ENDPOINT_URL_DYNAMODB: '', // empty: the regional endpoint
+    this.apiKeySecret = auth.apiKey && (auth.apiKey.secret ?? this.createApiKeySecret(auth.apiKey.header));
+    this.signingKeySecret = auth.signature?.hmac ? (auth.signature.hmacSecret ?? this.createSigningKeySecret()) : undefined;
+    this.basicAuthSecret = auth.basicAuthSecret;
+    this.dedupeTable = dedupeWindow === undefined ? undefined : this.createDedupeTable();
+    this.deletion = new DeletionQueue(this, 'Deletion', {
+      ...workerSettings,
+      todoTable: this.todoTable,
+      ...keys,
+      observabilityEnvironment: powertools,
+      logRetention,
+    });
+    this.function = createLambdaFunction(this, 'Function', {
+      entry: 'index.ts',
+      description: 'Deletes a user\'s Todos when Passport reports the user or their registration deleted',
+      roleDescription: 'passport-webhook function: its own log group, the Todo table, its secrets, dedupe table and queue',
+      memorySize: props.lambda?.memorySize ?? 512,
+      timeout,
+      logRetention,
+      environment: {
+        TODO_TABLE_NAME: this.todoTable.tableName,
+        TODO_USER_ID_ATTRIBUTE: keys.userIdAttribute,
+        TODO_SORT_KEY_ATTRIBUTE: keys.sortKeyAttribute,
+        TODO_APPLICATION_ID: props.todoApplicationId ?? '',
+        ...this.authEnvironment(auth),
+        IDEMPOTENCY_TABLE_NAME: this.dedupeTable?.tableName ?? '',
+        IDEMPOTENCY_WINDOW_SECONDS: dedupeWindow === undefined ? '' : String(dedupeWindow.toSeconds()),
+        DELETION_QUEUE_URL: this.deletion.queue.queueUrl,
+        DELETE_BUDGET_MS: String(inlineBudget.toMilliseconds()),
+        ...powertools,
+        AWS_ENDPOINT_URL_DYNAMODB: '', // declared for sam local; empty: the regional endpoint
+      },
     });
     this.grantHandlerCalls();
     this.api = this.createApi(props.api ?? {}, logRetention);
@@ -192,11 +232,36 @@ export class PassportWebhook extends Construct {
     this.monitoring = new WebhookMonitoring(this, 'Monitoring', {
       function: this.function,
       api: this.api,
+      deletion: this.deletion,
       metricsNamespace,
       serviceName,
       alarmTopic: observability.alarmTopic,
       dashboardName: observability.dashboardName,
     });
+  }
+
+  /**
+   * Every variable lambda/config.ts reads about auth. Those only a local run sets (the credentials
+   * themselves, a JWKS file) are declared empty: `sam local invoke --env-vars` only sets variables
+   * the template declares, and the function reads an empty one as unset. So are the settings of
+   * modes that are off, which env.local.json may turn on.
+   */
+  private authEnvironment(auth: ResolvedAuth): Record<string, string> {
+    return {
+      WEBHOOK_AUTH: auth.modes.join(','),
+      WEBHOOK_API_KEY_HEADER: auth.apiKey?.header ?? '',
+      API_KEY_SECRET_ARN: this.apiKeySecret?.secretArn ?? '',
+      SIGNING_KEY_SECRET_ARN: this.signingKeySecret?.secretArn ?? '',
+      WEBHOOK_JWKS_URL: auth.signature?.jwksUrl ?? '',
+      // Pinned as resolved, rather than left to the function's defaults, so the template says it.
+      WEBHOOK_SIGNATURE_ALGORITHMS: auth.signature?.algorithms.join(',') ?? '',
+      BASIC_AUTH_SECRET_ARN: this.basicAuthSecret?.secretArn ?? '',
+      SECRET_CACHE_SECONDS: String(auth.secretMaxAgeSeconds),
+      WEBHOOK_API_KEYS: '',
+      WEBHOOK_SIGNING_KEYS: '',
+      WEBHOOK_BASIC_AUTH: '',
+      WEBHOOK_JWKS_FILE: '',
+    };
   }
 
   private createTodoTable(keys: TodoKeys): Table {
@@ -211,9 +276,9 @@ export class PassportWebhook extends Construct {
     });
   }
 
-  private createApiKeySecret(): Secret {
+  private createApiKeySecret(header: string): Secret {
     const secret = new Secret(this, 'ApiKeySecret', {
-      description: 'The API key Passport sends in the Authorization header of its webhook requests',
+      description: `The API key Passport sends in the ${header} header of its webhook requests`,
       // Letters and digits only: the value is pasted into a header, and commas separate keys.
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
     });
@@ -226,59 +291,53 @@ export class PassportWebhook extends Construct {
     return secret;
   }
 
-  private createFunction(
-    props: WebhookLambdaProps,
-    logRetention: RetentionDays,
-    environment: Record<string, string>,
-  ): NodejsFunction {
-    const timeout = props.timeout ?? Duration.seconds(25);
-    if (timeout.toMilliseconds() >= API_GATEWAY_TIMEOUT.toMilliseconds()) {
-      throw new Error(
-        `lambda.timeout must be below API Gateway's ${API_GATEWAY_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}.`,
-      );
-    }
-    const logGroup = new LogGroup(this, 'FunctionLogs', { retention: logRetention });
-    // Its own role rather than AWSLambdaBasicExecutionRole, whose logs permissions cover every log group.
-    const role = new Role(this, 'FunctionRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'passport-webhook function: its own log group, the Todo table, the API key secret',
+  private createSigningKeySecret(): Secret {
+    const secret = new Secret(this, 'SigningKeySecret', {
+      description: 'The HMAC secret of the FusionAuth Key Master key that signs Passport\'s webhook events',
+      // 64 characters are 64 bytes of key: what RFC 7518 asks of an HS512 key, more than HS256 and
+      // HS384 need. Letters and digits only: it is pasted into Key Master, and commas separate secrets.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
-    logGroup.grantWrite(role);
-    const fn = new NodejsFunction(this, 'Function', {
-      description: 'Deletes a user\'s Todos when Passport reports the user or their registration deleted',
-      entry: lambdaEntry('index.ts'),
-      handler: 'handler',
-      runtime: LAMBDA_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
-      memorySize: props.memorySize ?? 512,
-      timeout,
-      role,
-      logGroup,
-      environment,
-      bundling: LAMBDA_BUNDLING,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
       reason:
-        'Node.js 22 is the runtime the handler is typed (@types/node 22), built and tested for; moving to a ' +
-        'newer one is a deliberate upgrade with its own test run, not a side effect of a CDK update.',
+        'The secret is imported into FusionAuth\'s Key Master as an HMAC key; a rotation Lambda can update ' +
+        'neither Key Master nor the webhook\'s signing key. Rotate by hand: import a new key, list both secrets ' +
+        'comma-separated, switch the webhook to the new key, remove the old secret.',
     });
-    return fn;
+    return secret;
   }
 
-  /** Exactly the calls the handler makes: Query and BatchWriteItem on the table, GetSecretValue on the secret. */
+  private createDedupeTable(): Table {
+    return new Table(this, 'DedupeTable', {
+      // Powertools Idempotency's default schema: the key `id`; `expiration` holds the epoch second
+      // a record expires, which DynamoDB's TTL then deletes at no cost.
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // A restore after a bad write or a mistaken delete brings the replay protection back.
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Records that each expire within the window and mean nothing without this webhook: a stack
+      // deletion takes them along instead of leaving a table nobody reads.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** Exactly the calls the handler makes, on these resources only. */
   private grantHandlerCalls(): void {
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
-        resources: [this.todoTable.tableArn],
-      }),
-    );
-    this.function.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.apiKeySecret.secretArn] }),
-    );
-    // A secret encrypted with a customer managed key also needs that key to decrypt it.
-    this.apiKeySecret.encryptionKey?.grantDecrypt(this.function);
+    grantTodoDeletion(this.function, this.todoTable);
+    for (const secret of [this.apiKeySecret, this.signingKeySecret, this.basicAuthSecret]) {
+      if (!secret) continue;
+      this.function.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
+      // A secret encrypted with a customer managed key also needs that key to decrypt it.
+      secret.encryptionKey?.grantDecrypt(this.function);
+    }
+    if (this.dedupeTable) {
+      this.function.addToRolePolicy(new PolicyStatement({ actions: DEDUPE_ACTIONS, resources: [this.dedupeTable.tableArn] }));
+    }
+    this.deletion.grantSend(this.function);
   }
 
   private createApi(props: WebhookApiProps, logRetention: RetentionDays): HttpApi {
@@ -308,12 +367,42 @@ export class PassportWebhook extends Construct {
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Passport authenticates with a static key in the Authorization header, which the function checks in ' +
-        'constant time against the secret. HTTP APIs have no API-key authorizer, and a Lambda authorizer ' +
-        'would only move the same check into a second function with its own cold start.',
+        'Passport authenticates with what auth.modes asks for (an API key header, Basic credentials, a ' +
+        'signature over the body), which the function checks before it reads the event: keys in constant ' +
+        'time, signatures with pinned algorithms. No API Gateway authorizer can check a signature over the ' +
+        'body, and a Lambda authorizer would only move the header checks into a second function with its own ' +
+        'cold start.',
     });
     return api;
   }
+}
+
+/** Below API Gateway's limit, and with time to answer after the inline deletion. */
+function checkTimeouts(timeout: Duration, inlineBudget: Duration): void {
+  if (timeout.toMilliseconds() >= API_GATEWAY_TIMEOUT.toMilliseconds()) {
+    throw new Error(
+      `lambda.timeout must be below API Gateway's ${API_GATEWAY_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}.`,
+    );
+  }
+  // DELETE_BUDGET_MS is whole milliseconds: toMilliseconds() refuses a fraction.
+  if (inlineBudget.toMilliseconds() >= timeout.toMilliseconds()) {
+    throw new Error(
+      `PassportWebhook deletion.inlineBudget (${inlineBudget.toHumanString()}) must be shorter than lambda.timeout ` +
+        `(${timeout.toHumanString()}): the delivery still has to queue the rest and answer.`,
+    );
+  }
+}
+
+/** The window when dedupe is on, undefined when it is off. */
+function resolveDedupeWindow(props: WebhookDedupeProps): Duration | undefined {
+  if (props.enabled === false) {
+    if (props.window) throw new Error('PassportWebhook dedupe.window is set, but dedupe.enabled is false.');
+    return undefined;
+  }
+  const window = props.window ?? Duration.days(7);
+  // IDEMPOTENCY_WINDOW_SECONDS is a whole number of seconds: toSeconds() refuses a fraction.
+  if (window.toSeconds() < 1) throw new Error('PassportWebhook dedupe.window must be at least 1 second.');
+  return window;
 }
 
 /** One JSON object per request: enough to match a Passport delivery to its Lambda invocation. */

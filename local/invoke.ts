@@ -1,11 +1,15 @@
 /**
  * `npm run invoke -- <event.json> [--template <file>] [--function <logicalId>] [--env-vars <file>]`
  *
- * What `sam local invoke -t cdk.out/PassportWebhookStack.template.json WebhookFunction -e <event>
+ * What `sam local invoke -t cdk.out/PassportWebhookStack.template.json <function> -e <event>
  * --env-vars env.local.json` does, without Docker: it loads the function's bundled asset from
  * cdk.out through the template's Handler string, sets the template's environment and then
  * env.local.json's, calls the handler once with the event and a Lambda context, and prints the
  * result. Run `npx cdk synth` first, and again after a handler change.
+ *
+ * The function is WebhookFunction (API Gateway events, e.g. events/user-delete.json) unless
+ * `--function DeletionWorkerFunction` names the deletion worker (SQS events, e.g.
+ * events/deletion-job.json), which prints `{"batchItemFailures":[...]}` as Lambda gets it.
  *
  * As with sam local, the result is the only thing on stdout (the function's logs go to stderr),
  * and env.local.json sets only the variables the template declares. Unlike sam local's container,
@@ -16,12 +20,13 @@ import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FUNCTION_LOGICAL_ID, STACK_ID } from '../infra/names.ts';
+import { FUNCTION_LOGICAL_ID, STACK_ID, WORKER_FUNCTION_LOGICAL_ID } from '../infra/names.ts';
 import { useLocalAwsDefaults } from './aws-env.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 const USAGE =
-  'usage: npm run invoke -- <event.json> [--template <file>] [--function <logicalId>] [--env-vars <file>]';
+  'usage: npm run invoke -- <event.json> [--template <file>] [--function <logicalId>] [--env-vars <file>]\n' +
+  `  --function ${FUNCTION_LOGICAL_ID} (default) with events/user-delete.json, or ${WORKER_FUNCTION_LOGICAL_ID} with events/deletion-job.json`;
 const DEFAULT_TEMPLATE = `cdk.out/${STACK_ID}.template.json`;
 const DEFAULT_ENV_VARS = 'env.local.json';
 /** Where the Node.js runtime looks for the handler's module, in this order. */

@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onlyResource, synthesizeApp } from '../support/cdk-app.ts';
+import { resources, statementsOf } from './template.ts';
 
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/api-key-AbC123';
+const secretArn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/${name}-AbC123`;
+const API_KEY_SECRET_ARN = secretArn('api-key');
+const SIGNING_KEY_SECRET_ARN = secretArn('signing-key');
+const BASIC_AUTH_SECRET_ARN = secretArn('basic');
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:webhook-alarms';
+const JWKS_URL = 'https://auth.example.com/.well-known/jwks.json';
 
 /** Every key docs/deploy.md lists, strings as `-c key=value` passes them, numbers as cdk.json may. */
 const EVERY_KEY = {
@@ -11,7 +17,21 @@ const EVERY_KEY = {
   todoUserIdAttribute: 'ownerId',
   todoSortKeyAttribute: 'itemId',
   todoApplicationId: '10000000-0000-0002-0000-000000000001',
-  apiKeySecretArn: SECRET_ARN,
+  auth: 'api-key,signature,basic',
+  apiKeyHeader: 'X-API-Key',
+  apiKeySecretArn: API_KEY_SECRET_ARN,
+  signingKeySecretArn: SIGNING_KEY_SECRET_ARN,
+  jwksUrl: JWKS_URL,
+  signatureAlgorithms: 'HS512,RS256',
+  basicAuthSecretArn: BASIC_AUTH_SECRET_ARN,
+  secretCacheSeconds: '120',
+  dedupe: 'true',
+  dedupeWindowSeconds: '86400',
+  deleteBudgetMs: '2500',
+  workerTimeoutSeconds: '600',
+  workerMemorySize: 1024,
+  maxReceiveCount: '3',
+  workerMaxConcurrency: '4',
   memorySize: '1024',
   timeoutSeconds: '20',
   throttleRateLimit: '10',
@@ -24,38 +44,82 @@ const EVERY_KEY = {
   dashboardName: 'todo-webhook',
 };
 
+it('covers exactly the keys docs/deploy.md documents', () => {
+  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const start = docs.indexOf('## CDK context keys');
+  const table = docs.slice(start, docs.indexOf('\n## ', start));
+  const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map(([, key]) => key);
+  expect(documented.sort()).toEqual(Object.keys(EVERY_KEY).sort());
+});
+
 describe('the stack reads its settings from CDK context', () => {
   let template: Template;
   beforeAll(() => {
     ({ template } = synthesizeApp(EVERY_KEY));
   });
-  const fn = () => onlyResource(template, 'AWS::Lambda::Function').Properties;
-  const statements = () => onlyResource(template, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement as any[];
+  const fn = () => resources(template).WebhookFunction!.Properties;
+  const worker = () => resources(template).DeletionWorkerFunction!.Properties;
+  const outputs = () => template.toJSON().Outputs as Record<string, { Value: any }>;
 
   it('uses an existing table by name, with its key attribute names', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 0);
-    expect(fn().Environment.Variables).toMatchObject({
-      TODO_TABLE_NAME: 'ExistingTodos',
-      TODO_USER_ID_ATTRIBUTE: 'ownerId',
-      TODO_SORT_KEY_ATTRIBUTE: 'itemId',
-    });
-    const dynamodb = statements().find((statement) => statement.Action.includes('dynamodb:Query'));
-    expect(JSON.stringify(dynamodb.Resource)).toMatch(/:table\/ExistingTodos"\]\]\}$/);
-    expect(template.toJSON().Outputs.TodoTableName.Value).toBe('ExistingTodos');
+    template.resourceCountIs('AWS::DynamoDB::Table', 1); // the dedupe table
+    for (const variables of [fn().Environment.Variables, worker().Environment.Variables]) {
+      expect(variables).toMatchObject({
+        TODO_TABLE_NAME: 'ExistingTodos',
+        TODO_USER_ID_ATTRIBUTE: 'ownerId',
+        TODO_SORT_KEY_ATTRIBUTE: 'itemId',
+      });
+    }
+    for (const id of ['WebhookFunction', 'DeletionWorkerFunction']) {
+      const dynamodb = statementsOf(template, id).find((statement) => statement.Action.includes('dynamodb:Query'));
+      expect(JSON.stringify(dynamodb.Resource)).toMatch(/:table\/ExistingTodos"\]\]\}$/);
+    }
+    expect(outputs().TodoTableName!.Value).toBe('ExistingTodos');
   });
 
-  it('uses an existing secret by ARN, and only that one', () => {
+  it('checks every auth mode, with existing secrets by ARN, and reads only those secrets', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(fn().Environment.Variables.API_KEY_SECRET_ARN).toBe(SECRET_ARN);
-    expect(statements()).toContainEqual({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN });
-    const outputs = template.toJSON().Outputs;
-    expect(outputs.ApiKeySecretName.Value).toBe('passport/api-key');
-    expect(outputs.GetApiKeyCommand.Value['Fn::Join'][1].join('')).toContain(`--secret-id ${SECRET_ARN} --query`);
+    expect(fn().Environment.Variables).toMatchObject({
+      WEBHOOK_AUTH: 'api-key,signature,basic',
+      WEBHOOK_API_KEY_HEADER: 'X-API-Key',
+      API_KEY_SECRET_ARN: API_KEY_SECRET_ARN,
+      SIGNING_KEY_SECRET_ARN: SIGNING_KEY_SECRET_ARN,
+      WEBHOOK_JWKS_URL: JWKS_URL,
+      WEBHOOK_SIGNATURE_ALGORITHMS: 'HS512,RS256',
+      BASIC_AUTH_SECRET_ARN: BASIC_AUTH_SECRET_ARN,
+      SECRET_CACHE_SECONDS: '120',
+    });
+    expect(statementsOf(template, 'WebhookFunction')).toContainEqual({
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: [API_KEY_SECRET_ARN, BASIC_AUTH_SECRET_ARN, SIGNING_KEY_SECRET_ARN],
+    });
   });
 
-  it('sizes the function and names the Todo application', () => {
+  it('names the existing secrets in the outputs, with the commands that print the key and the signing secret', () => {
+    expect(outputs().ApiKeySecretName!.Value).toBe('passport/api-key');
+    expect(outputs().GetApiKeyCommand!.Value['Fn::Join'][1].join('')).toContain(`--secret-id ${API_KEY_SECRET_ARN} --query`);
+    expect(outputs().SigningKeySecretName!.Value).toBe('passport/signing-key');
+    expect(outputs().SigningKeySecretArn!.Value).toBe(SIGNING_KEY_SECRET_ARN);
+    expect(outputs().GetSigningKeyCommand!.Value['Fn::Join'][1].join('')).toContain(`--secret-id ${SIGNING_KEY_SECRET_ARN} --query`);
+  });
+
+  it('remembers event ids as long as asked', () => {
+    expect(fn().Environment.Variables.IDEMPOTENCY_WINDOW_SECONDS).toBe('86400');
+  });
+
+  it('sizes both functions, names the Todo application, and sets the deletion budget', () => {
     expect(fn()).toMatchObject({ MemorySize: 1024, Timeout: 20 });
-    expect(fn().Environment.Variables.TODO_APPLICATION_ID).toBe('10000000-0000-0002-0000-000000000001');
+    expect(fn().Environment.Variables).toMatchObject({
+      TODO_APPLICATION_ID: '10000000-0000-0002-0000-000000000001',
+      DELETE_BUDGET_MS: '2500',
+    });
+    expect(worker()).toMatchObject({ MemorySize: 1024, Timeout: 600 });
+  });
+
+  it('sets up the queue and its event source', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 3600, RedrivePolicy: { maxReceiveCount: 3 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 } });
   });
 
   it('throttles the stage and keeps logs as long as asked', () => {
@@ -63,24 +127,27 @@ describe('the stack reads its settings from CDK context', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
     });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90]);
+    expect(logGroups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90, 90]);
   });
 
   it('gives Powertools the service name, namespace and log level, and the dashboard the same namespace', () => {
-    expect(fn().Environment.Variables).toMatchObject({
-      POWERTOOLS_SERVICE_NAME: 'todo-webhook',
-      POWERTOOLS_METRICS_NAMESPACE: 'Todos',
-      POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    });
+    for (const variables of [fn().Environment.Variables, worker().Environment.Variables]) {
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'todo-webhook',
+        POWERTOOLS_METRICS_NAMESPACE: 'Todos',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      });
+    }
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties;
     expect(dashboard.DashboardName).toBe('todo-webhook');
     expect(JSON.stringify(dashboard.DashboardBody)).toContain('service=\\\\\\"todo-webhook\\\\\\"');
     expect(JSON.stringify(dashboard.DashboardBody)).toContain('{\\\\\\"Todos\\\\\\",eventType,outcome,service}');
+    expect(JSON.stringify(dashboard.DashboardBody)).toContain('{\\\\\\"Todos\\\\\\",outcome,service}');
   });
 
   it('notifies the alarm topic when an alarm goes off and when it clears', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({ AlarmActions: [TOPIC_ARN], OKActions: [TOPIC_ARN] });
     }
@@ -89,9 +156,27 @@ describe('the stack reads its settings from CDK context', () => {
 
 describe('context values', () => {
   it('count as unset when empty', () => {
-    const { template } = synthesizeApp({ todoTableName: '', apiKeySecretArn: ' ' });
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const { template } = synthesizeApp({ todoTableName: '', apiKeySecretArn: ' ', auth: '', dedupe: '' });
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
+  it('take lists and booleans as cdk.json writes them', () => {
+    const { template } = synthesizeApp({ auth: ['api-key', 'signature'], signatureAlgorithms: ['HS384'], dedupe: false });
+    const variables = resources(template).WebhookFunction!.Properties.Environment.Variables;
+    expect(variables).toMatchObject({ WEBHOOK_AUTH: 'api-key,signature', WEBHOOK_SIGNATURE_ALGORITHMS: 'HS384', IDEMPOTENCY_TABLE_NAME: '' });
+    // The Todo table; no dedupe table. The API key and a generated signing secret.
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining(['SigningKeySecretName', 'GetSigningKeyCommand']));
+  });
+
+  it('leave out the API key outputs when no API key is checked', () => {
+    const { template } = synthesizeApp({ auth: 'signature', jwksUrl: JWKS_URL });
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs).not.toContain('ApiKeySecretArn');
+    expect(outputs).not.toContain('GetSigningKeyCommand');
+    expect(outputs).toContain('WebhookUrl');
   });
 
   it.each([
@@ -100,8 +185,29 @@ describe('context values', () => {
     ['throttleBurstLimit', '-1', /"throttleBurstLimit" must be a whole number/],
     ['logLevel', 'LOUD', /"logLevel" must be one of .*DEBUG/],
     ['logRetentionDays', '45', /"logRetentionDays" must be one of .*30, 60, 90/],
-    ['apiKeySecretArn', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/api-key', /complete ARN/],
+    ['apiKeySecretArn', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/api-key', /"apiKeySecretArn" must be a secret's complete ARN/],
+    ['signingKeySecretArn', 'passport/signing-key', /"signingKeySecretArn" must be a secret's complete ARN/],
+    ['basicAuthSecretArn', 'passport/basic', /"basicAuthSecretArn" must be a secret's complete ARN/],
+    ['auth', 'api-key,oauth', /"auth" must be a comma-separated list of api-key, signature, basic/],
+    ['signatureAlgorithms', 'none', /"signatureAlgorithms" must be a comma-separated list of HS256, .*Ed25519/],
+    ['secretCacheSeconds', '-5', /"secretCacheSeconds" must be a whole number from 0 to 3600/],
+    ['dedupe', 'maybe', /"dedupe" must be true or false/],
+    ['dedupeWindowSeconds', '0', /"dedupeWindowSeconds" must be a whole number from 1/],
+    ['deleteBudgetMs', '-1', /"deleteBudgetMs" must be a whole number from 0 to 29000/],
+    ['workerTimeoutSeconds', '5', /"workerTimeoutSeconds" must be a whole number from 15 to 900/],
+    ['workerMemorySize', '64', /"workerMemorySize" must be a whole number from 128 to 10240/],
+    ['maxReceiveCount', '0', /"maxReceiveCount" must be a whole number from 1 to 1000/],
+    ['workerMaxConcurrency', '1', /"workerMaxConcurrency" must be a whole number from 2 to 1000/],
   ])('refuse an invalid %s, naming the key', (key, value, message) => {
     expect(() => synthesizeApp({ [key]: value })).toThrow(message);
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['basic without its secret', { auth: 'basic' }, /'basic' needs basicAuthSecret/],
+    ['api-key and basic in one header', { auth: 'api-key,basic', basicAuthSecretArn: BASIC_AUTH_SECRET_ARN }, /set apiKeyHeader to another header/],
+    ['a JWKS URL with signature off', { jwksUrl: JWKS_URL }, /modes does not include 'signature'/],
+    ['a budget past the timeout', { timeoutSeconds: '5', deleteBudgetMs: '5000' }, /inlineBudget \(5 seconds\) must be shorter than lambda.timeout/],
+  ])('refuse %s, as the construct does', (_, context, message) => {
+    expect(() => synthesizeApp(context)).toThrow(message);
   });
 });

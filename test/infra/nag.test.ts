@@ -7,9 +7,15 @@ import { synthesizeApp } from '../support/cdk-app.ts';
 
 const EXISTING_RESOURCES = {
   todoTableName: 'Todos',
+  auth: 'api-key,signature,basic',
+  apiKeyHeader: 'X-API-Key',
   apiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/api-key-AbC123',
+  signingKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/signing-key-AbC123',
+  basicAuthSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/basic-AbC123',
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:webhook-alarms',
 };
+/** Every secret generated, and the dedupe table left out. */
+const GENERATED_SECRETS = { auth: 'api-key,signature', dedupe: 'false' };
 
 /** Every acknowledgement in the app, by rule id, with its reason and where it was made. */
 function acknowledgements(root: IConstruct) {
@@ -24,17 +30,20 @@ function acknowledgements(root: IConstruct) {
 describe('cdk-nag AWS Solutions checks', () => {
   it.each([
     ['with the defaults', {}],
-    ['with an existing table, secret and alarm topic', EXISTING_RESOURCES],
+    ['with every auth mode, an existing table, secrets and alarm topic', EXISTING_RESOURCES],
+    ['with generated API key and signing secrets, without dedupe', GENERATED_SECRETS],
   ])('find nothing unacknowledged in the app %s', (_, context) => {
     const { app } = synthesizeApp(context);
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
   });
 
-  it('are acknowledged three times, each with its reason, on the construct it concerns', () => {
-    const { app } = synthesizeApp();
+  it('are acknowledged only where needed, each with its reason, on the construct it concerns', () => {
+    const { app } = synthesizeApp(GENERATED_SECRETS);
     const found = acknowledgements(app);
     expect(found.map(({ id, path }) => [id, path])).toEqual([
       ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
+      ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/SigningKeySecret'],
+      ['Annotation::AwsSolutions-L1', 'PassportWebhookStack/Webhook/Deletion/Worker'],
       ['Annotation::AwsSolutions-L1', 'PassportWebhookStack/Webhook/Function'],
       ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
     ]);
