@@ -1,22 +1,14 @@
 import type { AuthConfig, SignatureConfig } from './auth/authenticate.ts';
 import { type CredentialConfig, type CredentialParser, parseLines, parseList } from './auth/credential-source.ts';
 import { HMAC_ALGORITHMS, isHmac, PUBLIC_KEY_ALGORITHMS, type SignatureAlgorithm } from './auth/signature.ts';
+import { type DeletionConfig, readDeletionConfig } from './deletion/config.ts';
+import { type Env, read, wholeNumber } from './env.ts';
 import { ConfigurationError } from './errors.ts';
-import type { TodoTable } from './todos/dynamodb-todo-store.ts';
 
 export interface DedupeConfig {
   readonly tableName: string;
   /** How long a handled event id is remembered: redeliveries and replays inside it are not run again. */
   readonly windowSeconds: number;
-}
-
-/** What both the webhook and the deletion worker need. */
-export interface DeletionConfig {
-  readonly todoTable: TodoTable;
-  /** SQS queue for deletions that outlast a delivery; absent, a delivery deletes until its time is up. */
-  readonly queueUrl: string | undefined;
-  /** How long a delivery deletes inline before queueing the rest. */
-  readonly budgetMs: number;
 }
 
 export interface WebhookConfig extends DeletionConfig {
@@ -26,43 +18,10 @@ export interface WebhookConfig extends DeletionConfig {
   readonly dedupe: DedupeConfig | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** The values WEBHOOK_AUTH takes. */
 export const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
 const DEFAULT_SECRET_CACHE_SECONDS = 300;
 const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
-// Passport's read timeout is often 2 s and includes the network and a cold start.
-const DEFAULT_DELETE_BUDGET_MS = 1_000;
-
-/** An empty variable counts as unset: CDK declares some empty so `sam local --env-vars` can fill them. */
-const read = (env: Env, name: string): string | undefined => {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-};
-
-const wholeNumber = (env: Env, name: string, fallback: number, unit = 'seconds'): number => {
-  const text = read(env, name);
-  const value = text === undefined ? fallback : Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be a whole number of ${unit}.`);
-  return value;
-};
-
-/** The Todo table and the deletion queue: all the worker reads. */
-export function readDeletionConfig(env: Env): DeletionConfig {
-  const tableName = read(env, 'TODO_TABLE_NAME');
-  if (!tableName) throw new ConfigurationError('TODO_TABLE_NAME is not set: name the DynamoDB table of Todos.');
-  return {
-    todoTable: {
-      tableName,
-      userIdAttribute: read(env, 'TODO_USER_ID_ATTRIBUTE') ?? 'userId',
-      sortKeyAttribute: read(env, 'TODO_SORT_KEY_ATTRIBUTE') ?? 'todoId',
-    },
-    queueUrl: read(env, 'DELETION_QUEUE_URL'),
-    budgetMs: wholeNumber(env, 'DELETE_BUDGET_MS', DEFAULT_DELETE_BUDGET_MS, 'milliseconds'),
-  };
-}
-
 /** The webhook's settings, read once at start; a configuration that cannot work is refused here. */
 export function readConfig(env: Env): WebhookConfig {
   const dedupeTable = read(env, 'IDEMPOTENCY_TABLE_NAME');

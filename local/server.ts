@@ -45,7 +45,8 @@ const deliveries = new DeliveryLog(secretHeaders);
 
 // Imported only now: the handler reads its environment once, as it does in a Lambda container.
 // The wiring is the Lambda entries' own; only the queue is in process instead of SQS.
-const { createWebhook, createWorker } = await import('../lambda/wiring.ts');
+const { createWebhook } = await import('../lambda/wiring.ts');
+const { createWorker } = await import('../lambda/worker-wiring.ts');
 const queue = new InProcessDeletionQueue();
 const webhook = createWebhook(env, { queue, onDelivery: (summary, context) => deliveries.summarise(context?.awsRequestId, summary) });
 queue.attach(createWorker(env, { queue }));

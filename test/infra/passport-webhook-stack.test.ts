@@ -19,10 +19,10 @@ const deadLetterQueue = () => idOf(template, 'AWS::SQS::Queue', /DeadLetterQueue
 const secret = () => idOf(template, 'AWS::SecretsManager::Secret');
 const logGroupOf = (fn: () => { Properties: Record<string, any> }) => fn().Properties.LoggingConfig.LogGroup.Ref as string;
 
-/** Every variable name the runtime reads: lambda/config.ts quotes them, lambda/observability.ts reads process.env. */
+/** Every variable name the runtime reads: lambda/config.ts and lambda/deletion/config.ts quote them, lambda/observability.ts reads process.env. */
 function variablesTheRuntimeReads(): string[] {
   const source = (file: string) => readFileSync(new URL(`../../lambda/${file}`, import.meta.url), 'utf8');
-  const quoted = [...source('config.ts').matchAll(/'([A-Z]+(?:_[A-Z0-9]+)+)'/g)].map(([, name]) => name!);
+  const quoted = ['config.ts', 'deletion/config.ts'].flatMap((file) => [...source(file).matchAll(/'([A-Z]+(?:_[A-Z0-9]+)+)'/g)].map(([, name]) => name!));
   const read = [...source('observability.ts').matchAll(/process\.env\.([A-Z_]+)/g)].map(([, name]) => name!);
   return [...new Set([...quoted, ...read])];
 }
