@@ -88,7 +88,7 @@ export class WebhookMonitoring extends Construct {
         'Deletion jobs in the dead-letter queue',
         deletion.deadLetterQueue.metricApproximateNumberOfMessagesVisible(maximum),
         'A deletion job failed every receive and was dead-lettered: a deleted user still has Todos. ' +
-          'docs/deploy.md says how to inspect, fix and redrive it.',
+          'The README (When the dead-letter alarm fires) says how to inspect, fix and redrive it.',
       ),
       this.alarmOnAny(
         'WorkerErrors',

@@ -11,7 +11,7 @@ const BASIC_AUTH_SECRET_ARN = secretArn('basic');
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:webhook-alarms';
 const JWKS_URL = 'https://auth.example.com/.well-known/jwks.json';
 
-/** Every key docs/deploy.md lists, strings as `-c key=value` passes them, numbers as cdk.json may. */
+/** Every key the README lists, strings as `-c key=value` passes them, numbers as cdk.json may. */
 const EVERY_KEY = {
   todoTableName: 'ExistingTodos',
   todoUserIdAttribute: 'ownerId',
@@ -44,8 +44,8 @@ const EVERY_KEY = {
   dashboardName: 'todo-webhook',
 };
 
-it('covers exactly the keys docs/deploy.md documents', () => {
-  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+it('covers exactly the keys the README documents', () => {
+  const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const start = docs.indexOf('## CDK context keys');
   const table = docs.slice(start, docs.indexOf('\n## ', start));
   const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map(([, key]) => key);

@@ -383,7 +383,7 @@ describe('npx cdk destroy', () => {
 describe('outputs', () => {
   const outputs = () => template.toJSON().Outputs as Record<string, { Value: unknown }>;
 
-  it('names exactly what the README, the tools and docs/deploy.md read', () => {
+  it('names exactly what the README and the tools read', () => {
     expect(Object.keys(outputs()).sort()).toEqual(
       [
         'ApiKeySecretArn',
