@@ -7,7 +7,7 @@
  * and ratios are the median of per-repetition ratios, each run paired with its neighbours.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbTodoStore } from '../lambda/todos/dynamodb-todo-store.ts';
+import { BATCH_SIZE, DEFAULT_CONCURRENCY, DynamoDbTodoStore } from '../lambda/todos/dynamodb-todo-store.ts';
 import { addTodos, countTodos } from '../local/todo-admin.ts';
 import { deleteAllAtFloor } from './baselines/floor-deletion.ts';
 import { Todo } from './baselines/passport-todo-model.ts';
@@ -20,9 +20,8 @@ import { median, round } from './lib/stats.ts';
 const SECTION = 'Deletion';
 /** The target: the store within 1.15× of the floor's time. */
 const TIME_TARGET = 1.15;
-/** The store's default BatchWriteItem concurrency (DEFAULT_CONCURRENCY, not exported): the floor runs at the same. */
-const CONCURRENCY = 4;
-const BATCH_SIZE = 25;
+/** The floor runs at the store's own default concurrency. */
+const CONCURRENCY = DEFAULT_CONCURRENCY;
 /** Seeding runs this many writers at once: it is not measured, only waited for. */
 const SEED_WRITERS = 4;
 

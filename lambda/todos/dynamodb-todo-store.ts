@@ -26,8 +26,8 @@ export interface DeletionOptions {
 type Key = Record<string, AttributeValue>;
 
 /** DynamoDB's limit on the requests in one BatchWriteItem call. */
-const BATCH_SIZE = 25;
-const DEFAULT_CONCURRENCY = 4;
+export const BATCH_SIZE = 25;
+export const DEFAULT_CONCURRENCY = 4;
 
 // Throttling that outlasted the SDK's own retries: ours back off further rather than fail the delivery.
 const THROTTLING = new Set([
