@@ -140,7 +140,7 @@ export async function coldStart(ctx: BenchContext): Promise<BenchResult> {
       target: { kind: 'max-ratio', max: IMPORT_TARGET },
       note:
         importRatio > IMPORT_TARGET
-          ? `V8 parses and compiles the whole bundle at import, used or not, and ours holds ${Math.round((size.ours.bytes - size.baseline.bytes) / 1024)} KiB more: ${topAdditions}. Pair ratios ranged ${spread(importRatios)}. See the README's Performance section.`
+          ? `V8 parses and compiles the whole bundle at import, used or not, and ours holds ${Math.round((size.ours.bytes - size.baseline.bytes) / 1024)} KiB more: ${topAdditions}. Pair ratios ranged ${spread(importRatios)}. See Performance in the README.`
           : undefined,
     }),
     row({

@@ -137,10 +137,10 @@ const pairedRatio = (ours: readonly Run[], theirs: readonly Run[], value: (run: 
 /** Why a time ratio over the target can be noise: the spread of the pairs it is the median of. */
 const noiseNote = (ratios: readonly number[]): string =>
   ratios.length < 3
-    ? `${ratios.length} repetition(s) (--quick) cannot tell the store from this machine's noise; run without --quick. See the README's Performance section.`
+    ? `${ratios.length} repetition(s) (--quick) cannot tell the store from this machine's noise; run without --quick. See Performance in the README.`
     : `per-repetition ratios ran from ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)}×. The store sends the ` +
   'floor\'s requests (next row) and adds per batch only deadline and limit checks (microseconds against milliseconds per ' +
-  'request): a gap inside that spread is the machine\'s noise. See the README's Performance section.';
+  'request): a gap inside that spread is the machine\'s noise. See Performance in the README.';
 
 function rowsFor(todos: number, runs: readonly Run[]): Row[] {
   const of = (contender: Contender, size = todos) => runs.filter((r) => r.contender === contender && r.todos === size);

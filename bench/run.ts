@@ -105,7 +105,7 @@ const results = {
   rows,
   raw,
 };
-// Only a complete run at full size replaces bench/results.json, the numbers the README's Performance section shows.
+// Only a complete run at full size replaces bench/results.json, the numbers Performance in the README shows.
 const complete = selected.length === Object.keys(BENCHMARKS).length && !values.quick;
 const file = complete ? RESULTS_FILE : join(OUT, values.quick ? 'results.quick.json' : 'results.partial.json');
 // Four decimals are more than any of these measurements resolves.

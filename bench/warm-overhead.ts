@@ -99,7 +99,7 @@ export async function warmOverhead(ctx: BenchContext): Promise<BenchResult> {
   const missNote =
     `logs and metrics (two synchronous JSON lines per delivery) take about ${observabilityUs.toFixed(0)} µs of it; ` +
     `without them the handler takes ${(quiet.ours.median * 1000).toFixed(0)} µs, ` +
-    `${(quiet.ours.median / quiet.minimal.median).toFixed(1)}× the example (see the diagnostic row). See the README's Performance section.`;
+    `${(quiet.ours.median / quiet.minimal.median).toFixed(1)}× the example (see the diagnostic row). See Performance in the README.`;
 
   const rows: Row[] = [];
   for (const scenario of [IGNORED, USER_DELETE]) {

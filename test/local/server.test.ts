@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClient } from '../../local/dynamodb.ts';
@@ -168,6 +170,29 @@ describe('npm start with a user too big for the inline budget', () => {
     } finally {
       client.destroy();
       await server.stop();
+    }
+  });
+});
+
+describe('npm start with DATA_DIR', () => {
+  it('keeps the Todos on disk from one start to the next', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'passport-webhook-data-'));
+    const table = { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' };
+    const first = await startLocalServer({ DATA_DIR: dataDir, WEBHOOK_API_KEYS: 'k' });
+    expect(first.output()).toContain(`on disk in ${dataDir}`);
+    const client = localClient(first.dynamoDbEndpoint);
+    await addTodos(client, table, 'durable', 7);
+    client.destroy();
+    await first.stop();
+
+    const second = await startLocalServer({ DATA_DIR: dataDir, WEBHOOK_API_KEYS: 'k' });
+    try {
+      expect(second.output()).toContain('table Todos, existing');
+      const again = localClient(second.dynamoDbEndpoint);
+      expect(await countTodos(again, table, 'durable')).toBe(7);
+      again.destroy();
+    } finally {
+      await second.stop();
     }
   });
 });
