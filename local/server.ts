@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { readConfig } from '../lambda/config.ts';
+import { readConfig, type WebhookConfig } from '../lambda/config.ts';
+import { ConfigurationError } from '../lambda/errors.ts';
 import { useLocalAwsDefaults } from './aws-env.ts';
 import { SIGNATURE_HEADER } from '../lambda/auth/signature.ts';
 import { InProcessDeletionQueue } from './in-process-queue.ts';
@@ -29,12 +30,12 @@ if (!env.WEBHOOK_API_KEYS && !env.API_KEY_SECRET_ARN) env.WEBHOOK_API_KEYS = ran
 // EMF metrics are for CloudWatch; locally they would only bury the log lines.
 env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
+const config = readConfigOrExit();
 let dynamoDb: LocalDynamoDb | undefined;
 if (!env.AWS_ENDPOINT_URL_DYNAMODB) {
   dynamoDb = await startDynalite(dynamoDbPort, env.DATA_DIR || undefined, host);
   env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDb.endpoint;
 }
-const config = readConfig(env);
 const client = localClient(env.AWS_ENDPOINT_URL_DYNAMODB);
 const todoTable = await ensureTodoTable(client, config.todoTable);
 if (config.dedupe) await ensureDedupeTable(client, config.dedupe.tableName);
@@ -91,6 +92,17 @@ if (firstKey && !basic && !signature) {
 }
 lines.push('Ctrl-C stops it.', '');
 console.log(lines.join('\n'));
+
+/** A configuration that cannot work is said in one line, as the Lambda's init would log it, before anything starts. */
+function readConfigOrExit(): WebhookConfig {
+  try {
+    return readConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    console.error(`passport-webhook cannot start: ${error.message}`);
+    process.exit(1);
+  }
+}
 
 let stopping = false;
 const stop = async () => {

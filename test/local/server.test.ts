@@ -196,3 +196,19 @@ describe('npm start with DATA_DIR', () => {
     }
   });
 });
+
+describe('npm start with a configuration that cannot work', () => {
+  it('says why in one line and exits 1, before it starts anything', async () => {
+    const failure = await run('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', DYNAMODB_PORT: '0', WEBHOOK_AUTH: 'signature' },
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string; stdout: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('passport-webhook cannot start: WEBHOOK_AUTH requires signature, but no key is configured');
+    expect(failure?.stderr).not.toMatch(/\n\s+at /);
+    expect(failure?.stdout).not.toContain('running locally');
+  });
+});
