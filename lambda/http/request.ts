@@ -66,14 +66,15 @@ export function singleHeader(request: WebhookRequest, name: string): string | un
 
 /** The raw body bytes, base64 decoded when API Gateway encoded them, within MAX_BODY_BYTES. */
 export function readBody(request: WebhookRequest): Buffer {
-  if (!request.isBase64Encoded) {
-    if (Buffer.byteLength(request.body, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-    return Buffer.from(request.body, 'utf8');
+  let bytes: Buffer | undefined;
+  if (request.isBase64Encoded) {
+    // Check the encoded length first so an oversized body is never decoded.
+    if (request.body.length > Math.ceil(MAX_BODY_BYTES / 3) * 4) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    bytes = decodeBase64(request.body);
+    if (!bytes) throw new InvalidEventError('[invalidBase64]', 'The body is marked base64-encoded but is not valid base64.');
+  } else {
+    bytes = Buffer.from(request.body, 'utf8');
   }
-  // Check the encoded length first so an oversized body is never decoded.
-  if (request.body.length > Math.ceil(MAX_BODY_BYTES / 3) * 4) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  const bytes = decodeBase64(request.body);
-  if (!bytes) throw new InvalidEventError('[invalidBase64]', 'The body is marked base64-encoded but is not valid base64.');
   if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
   return bytes;
 }
