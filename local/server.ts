@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { readConfig, type WebhookConfig } from '../lambda/config.ts';
 import { ConfigurationError } from '../lambda/errors.ts';
 import { useLocalAwsDefaults } from './aws-env.ts';
+import { currentFromEnvironment } from '../lambda/auth/credential-source.ts';
 import { SIGNATURE_HEADER } from '../lambda/auth/signature.ts';
 import { InProcessDeletionQueue } from './in-process-queue.ts';
 import { DeliveryLog } from './inspector/delivery-log.ts';
@@ -53,7 +54,7 @@ const webhook = createWebhook(env, { queue, onDelivery: (summary, context) => de
 queue.attach(createWorker(env, { queue }));
 const server = createWebhookServer(webhook, {
   onExchange: (exchange) => deliveries.record(exchange),
-  otherPaths: inspectorRoutes({ deliveries, webhookUrl: () => url, auth: config.auth, env, dynamoDb: client, todoTable: config.todoTable }),
+  otherPaths: inspectorRoutes({ deliveries, webhookUrl: () => url, auth: config.auth, dynamoDb: client, todoTable: config.todoTable }),
 });
 server.listen(port, host);
 await once(server, 'listening');
@@ -61,7 +62,7 @@ await once(server, 'listening');
 const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
 const url = `${origin}${WEBHOOK_PATH}`;
 const { apiKey, basic, signature } = config.auth;
-const firstKey = apiKey?.keys.source === 'environment' ? apiKey.keys.values[0] : undefined;
+const firstKey = currentFromEnvironment(apiKey?.keys);
 const headerName = env.WEBHOOK_API_KEY_HEADER || 'Authorization';
 const storage = dynamoDb ? (env.DATA_DIR ? `on disk in ${env.DATA_DIR}` : 'in memory') : 'external';
 const lines = [

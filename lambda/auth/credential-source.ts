@@ -29,6 +29,13 @@ export const parseList: CredentialParser = (text) => split(text, /[,\n]/);
 /** Basic `user:password` pairs: one per line, since a password may hold a comma. */
 export const parseLines: CredentialParser = (text) => split(text, /\n/);
 
+/**
+ * The current credential of a list configured in the environment (the first, as rotation puts the
+ * new one first), for local tools that send or print it; undefined when it lives in a secret.
+ */
+export const currentFromEnvironment = (config: CredentialConfig | undefined): string | undefined =>
+  config?.source === 'environment' ? config.values[0] : undefined;
+
 /** A source for `config`; `what` names the credential in a log line when its secret fails. */
 export function credentialSource(config: CredentialConfig, parse: CredentialParser, what: string): CredentialSource {
   if (config.source === 'environment') return { list: async () => config.values };

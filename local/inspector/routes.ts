@@ -13,7 +13,6 @@ export interface InspectorOptions {
   readonly deliveries: DeliveryLog;
   readonly webhookUrl: () => string;
   readonly auth: AuthConfig;
-  readonly env: NodeJS.ProcessEnv;
   readonly dynamoDb: DynamoDBClient;
   readonly todoTable: TodoTable;
 }
@@ -67,7 +66,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     const { example, userId } = (await readJson(request)) as { example?: unknown; userId?: unknown };
     if (typeof example !== 'string' || !(await listExamples()).includes(example)) throw new HttpError(400, 'name one of the examples');
     const user = typeof userId === 'string' && userId !== '' ? requireId(userId, 'userId') : undefined;
-    return json(response, 200, await sendExample(options.webhookUrl(), options.auth, options.env, example, user));
+    return json(response, 200, await sendExample(options.webhookUrl(), options.auth, example, user));
   }
   const todos = /^\/api\/todos\/([^/]+)$/.exec(pathname);
   if (todos) {

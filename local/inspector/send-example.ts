@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import type { AuthConfig } from '../../lambda/auth/authenticate.ts';
-import { bodyDigest } from '../../lambda/auth/signature.ts';
+import { currentFromEnvironment } from '../../lambda/auth/credential-source.ts';
+import { bodyDigest, isHmac, SIGNATURE_HEADER } from '../../lambda/auth/signature.ts';
 
 const EXAMPLES = new URL('../../examples/passport-events/', import.meta.url);
 
@@ -21,34 +22,33 @@ export interface SendResult {
  * Posts an example event to the webhook as Passport would: a fresh event id and time, the user
  * id replaced when one is given, and every credential the configuration asks for.
  */
-export async function sendExample(webhookUrl: string, auth: AuthConfig, env: NodeJS.ProcessEnv, name: string, userId?: string): Promise<SendResult> {
+export async function sendExample(webhookUrl: string, auth: AuthConfig, name: string, userId?: string): Promise<SendResult> {
   const payload = JSON.parse(await readFile(new URL(name, EXAMPLES), 'utf8')) as { event: Record<string, unknown> };
   payload.event.id = randomUUID();
   payload.event.createInstant = Date.now();
   if (userId) payload.event.user = { ...(payload.event.user as object | undefined), id: userId };
   const body = JSON.stringify(payload);
-  const response = await fetch(webhookUrl, { method: 'POST', body, headers: await credentials(auth, env, body) });
+  const response = await fetch(webhookUrl, { method: 'POST', body, headers: await credentials(auth, body) });
   return { status: response.status, body: await response.text() };
 }
 
-async function credentials(auth: AuthConfig, env: NodeJS.ProcessEnv, body: string): Promise<Record<string, string>> {
+async function credentials(auth: AuthConfig, body: string): Promise<Record<string, string>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  const first = (variable: string, separator: RegExp) => env[variable]?.split(separator)[0]?.trim();
   if (auth.apiKey) {
-    const key = first('WEBHOOK_API_KEYS', /[,\n]/);
+    const key = currentFromEnvironment(auth.apiKey.keys);
     if (!key) throw new Error('the API key lives in a secret; set WEBHOOK_API_KEYS to send from here');
     headers[auth.apiKey.header] = key;
   }
   if (auth.basic) {
-    const pair = first('WEBHOOK_BASIC_AUTH', /\n/);
+    const pair = currentFromEnvironment(auth.basic);
     if (!pair) throw new Error('the Basic credentials live in a secret; set WEBHOOK_BASIC_AUTH to send from here');
     headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
   }
   if (auth.signature) {
-    const secret = first('WEBHOOK_SIGNING_KEYS', /[,\n]/);
-    const alg = auth.signature.algorithms.find((name) => name.startsWith('HS'));
+    const secret = currentFromEnvironment(auth.signature.hmacSecrets);
+    const alg = auth.signature.algorithms.find(isHmac);
     if (!secret || !alg) throw new Error('signing needs an HMAC key in WEBHOOK_SIGNING_KEYS and an HS algorithm to send from here');
-    headers['x-fusionauth-signature-jwt'] = await new SignJWT({ request_body_sha256: bodyDigest(body).toString('base64') })
+    headers[SIGNATURE_HEADER] = await new SignJWT({ request_body_sha256: bodyDigest(body).toString('base64') })
       .setProtectedHeader({ alg, typ: 'JWT', kid: 'local-inspector' })
       .sign(new TextEncoder().encode(secret));
   }
