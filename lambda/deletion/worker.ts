@@ -49,9 +49,7 @@ async function runJob(record: SQSRecord, deadline: number, { todos, queue, logge
     if (!report.finished) await queue.enqueue({ ...job, continuation: job.continuation + 1 });
     const outcome = report.finished ? 'finished' : 'continued';
     logger.info('deletion job', { ...describeJob(job, record), outcome, todosDeleted: report.deleted, durationMs: elapsed(started) });
-    metrics.addDimensions({ outcome });
-    metrics.addMetric('TodosDeleted', MetricUnit.Count, report.deleted);
-    metrics.publishStoredMetrics();
+    publish(metrics, outcome, 'TodosDeleted', report.deleted);
     return true;
   } catch (error) {
     logger.error('deletion job', {
@@ -60,11 +58,16 @@ async function runJob(record: SQSRecord, deadline: number, { todos, queue, logge
       durationMs: elapsed(started),
       error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
     });
-    metrics.addDimensions({ outcome: 'failed' });
-    metrics.addMetric('DeletionJobFailures', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    publish(metrics, 'failed', 'DeletionJobFailures', 1);
     return false;
   }
+}
+
+/** One EMF line per job, by outcome. */
+function publish(metrics: Metrics, outcome: string, name: string, count: number): void {
+  metrics.addDimensions({ outcome });
+  metrics.addMetric(name, MetricUnit.Count, count);
+  metrics.publishStoredMetrics();
 }
 
 /** A message is ours only if it names a valid user id; anything else fails toward the dead-letter queue. */
