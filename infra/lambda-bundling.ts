@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 
-/** Every function of the webhook runs on this; the handler is built and tested for Node.js 22. */
-export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
+/** Every function of the webhook runs on this: the Node.js the tests run on (the `node` devDependency). */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 /** Graviton: cheaper per millisecond than x86, and nothing in the bundle is native code. */
 export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
 

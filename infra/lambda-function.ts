@@ -51,12 +51,6 @@ export function createLambdaFunction(scope: Construct, id: string, props: Lambda
     environment: { ...props.environment, ...SOURCE_MAPS_ENVIRONMENT },
     bundling: LAMBDA_BUNDLING,
   });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
-      'Node.js 22 is the runtime the handler is typed (@types/node 22), built and tested for; moving to a ' +
-      'newer one is a deliberate upgrade with its own test run, not a side effect of a CDK update.',
-  });
   return fn;
 }
 

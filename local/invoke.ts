@@ -170,8 +170,6 @@ async function main(): Promise<number> {
   }
   for (const name of unresolved) delete process.env[name];
   useLocalAwsDefaults(process.env);
-  // The runtime is Node.js 22; a warning about this machine's Node.js says nothing about the function.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // NODE_OPTIONS is read when a process starts; the one flag the template sets can still be honoured.
   if (environment.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 

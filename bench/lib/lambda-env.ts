@@ -28,8 +28,6 @@ export function lambdaEnvironment(declared: Readonly<Record<string, unknown>>, e
     ...LOCAL_AWS,
     WEBHOOK_API_KEYS: BENCH_API_KEY,
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    // Node 20 here, Node 22 in Lambda: the SDK's notice about Node 20 is not the handler's cost.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

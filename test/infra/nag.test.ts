@@ -43,8 +43,6 @@ describe('cdk-nag AWS Solutions checks', () => {
     expect(found.map(({ id, path }) => [id, path])).toEqual([
       ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
       ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/SigningKeySecret'],
-      ['Annotation::AwsSolutions-L1', 'PassportWebhookStack/Webhook/Deletion/Worker'],
-      ['Annotation::AwsSolutions-L1', 'PassportWebhookStack/Webhook/Function'],
       ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
     ]);
     for (const { reason } of found) expect(reason.length).toBeGreaterThan(80);

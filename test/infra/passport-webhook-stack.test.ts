@@ -82,8 +82,8 @@ describe('functions', () => {
   it.each([
     ['webhook', webhook],
     ['worker', worker],
-  ])('run the bundled %s on Node.js 22, arm64, logging to their own log group with a retention', (_, fn) => {
-    expect(fn().Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+  ])('run the bundled %s on Node.js 24, arm64, logging to their own log group with a retention', (_, fn) => {
+    expect(fn().Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
     expect(resources(template)[logGroupOf(fn)]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
     template.resourceCountIs('Custom::LogRetention', 0);
   });
