@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Tenant, Webhook } from '@fusionauth/typescript-client';
-import { type Errors, empty, fieldError, invalid, invalidJson, isObject, type Reply } from './http.ts';
+import { type Errors, empty, fieldError, invalid, invalidJson, isObject, type Reply, sameId } from './http.ts';
 import { EVENT_TYPES, type State, TRANSACTION_TYPES } from './model.ts';
 
 // The Webhook and Tenant APIs as `npm run register` calls them (SITE:apis/webhooks, apis/tenants):
@@ -9,7 +9,7 @@ import { EVENT_TYPES, type State, TRANSACTION_TYPES } from './model.ts';
 // objects. A tenant PATCH without `webhookIds` unlinks the tenant from every webhook that is not
 // global, as FusionAuth does (issue 2411).
 
-/** FusionAuth writes ids in lower case, and the webhook checks below expect them so. */
+/** Ids in the webhook body as FusionAuth writes them: lower case. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function routeWebhooks(state: State, method: string, id: string | undefined, body: unknown): Reply {
@@ -30,7 +30,7 @@ export function routeWebhooks(state: State, method: string, id: string | undefin
  * (SITE:apis/_tenant-authentication.mdx, "Tenant Errors").
  */
 export function routeTenants(state: State, method: string, id: string | undefined, body: unknown, scope: string | undefined): Reply {
-  const visible = (tenant: Tenant) => scope === undefined || tenant.id === scope;
+  const visible = (tenant: Tenant) => scope === undefined || sameId(tenant.id, scope);
   if (id === undefined || id === '') {
     return method === 'GET' ? { status: 200, body: { tenants: [...state.tenants.values()].filter(visible) } } : empty(405);
   }
