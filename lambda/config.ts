@@ -1,38 +1,20 @@
 import type { AuthConfig, SignatureConfig } from './auth/authenticate.ts';
 import { type CredentialConfig, type CredentialParser, parseLines, parseList } from './auth/credential-source.ts';
 import { HMAC_ALGORITHMS, isHmac, PUBLIC_KEY_ALGORITHMS, type SignatureAlgorithm } from './auth/signature.ts';
-import { type DeletionConfig, readDeletionConfig } from './deletion/config.ts';
-import { type Env, read, wholeNumber } from './env.ts';
+import { type ErasureConfig, readErasureConfig, requireSecureUrl, secretCacheSeconds } from './erasure/erasure-config.ts';
+import { type Env, read } from './env.ts';
 import { ConfigurationError } from './errors.ts';
 
-export interface DedupeConfig {
-  readonly tableName: string;
-  /** How long a handled event id is remembered: redeliveries and replays inside it are not run again. */
-  readonly windowSeconds: number;
-}
-
-export interface WebhookConfig extends DeletionConfig {
-  readonly todoApplicationId: string | undefined;
+export interface WebhookConfig extends ErasureConfig {
   readonly auth: AuthConfig;
-  /** Absent: every delivery runs its handler. */
-  readonly dedupe: DedupeConfig | undefined;
 }
 
 /** The values WEBHOOK_AUTH takes. */
 export const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
-const DEFAULT_SECRET_CACHE_SECONDS = 300;
-const DEFAULT_DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
+
 /** The webhook's settings, read once at start; a configuration that cannot work is refused here. */
-export function readConfig(env: Env): WebhookConfig {
-  const dedupeTable = read(env, 'IDEMPOTENCY_TABLE_NAME');
-  return {
-    ...readDeletionConfig(env),
-    todoApplicationId: read(env, 'TODO_APPLICATION_ID'),
-    auth: readAuthConfig(env),
-    dedupe: dedupeTable
-      ? { tableName: dedupeTable, windowSeconds: wholeNumber(env, 'IDEMPOTENCY_WINDOW_SECONDS', DEFAULT_DEDUPE_WINDOW_SECONDS) }
-      : undefined,
-  };
+export function readWebhookConfig(env: Env): WebhookConfig {
+  return { ...readErasureConfig(env), auth: readAuthConfig(env) };
 }
 
 function readAuthConfig(env: Env): AuthConfig {
@@ -43,7 +25,7 @@ function readAuthConfig(env: Env): AuthConfig {
     }
   }
   if (modes.length === 0) throw new ConfigurationError(`WEBHOOK_AUTH lists no mode; it takes ${AUTH_MODES.join(', ')}.`);
-  const cacheSeconds = wholeNumber(env, 'SECRET_CACHE_SECONDS', DEFAULT_SECRET_CACHE_SECONDS);
+  const cacheSeconds = secretCacheSeconds(env);
   const credentials = (variable: string, secretVariable: string, parse: CredentialParser) =>
     readCredentials(env, variable, secretVariable, parse, cacheSeconds);
 
@@ -101,10 +83,11 @@ function readSignatureConfig(env: Env, hmacSecrets: CredentialConfig | undefined
       'WEBHOOK_AUTH requires signature, but no key is configured: set WEBHOOK_SIGNING_KEYS or SIGNING_KEY_SECRET_ARN (HMAC), or WEBHOOK_JWKS_URL or WEBHOOK_JWKS_FILE (public keys).',
     );
   }
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigurationError('WEBHOOK_JWKS_URL must be an http(s) URL.');
+  if (jwksUrl) requireSecureUrl(jwksUrl, 'WEBHOOK_JWKS_URL');
   const listed = read(env, 'WEBHOOK_SIGNATURE_ALGORITHMS');
   // FusionAuth's defaults for new keys: HS256 for HMAC, RS256 for RSA.
   const algorithms = listed ? parseList(listed) : [...(hmacSecrets ? ['HS256'] : []), ...(publicKeys ? ['RS256'] : [])];
+  if (algorithms.length === 0) throw new ConfigurationError('WEBHOOK_SIGNATURE_ALGORITHMS lists none: no signature could be verified.');
   const known: readonly string[] = [...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS];
   for (const alg of algorithms) {
     if (!known.includes(alg)) throw new ConfigurationError(`WEBHOOK_SIGNATURE_ALGORITHMS lists "${alg}"; it takes ${known.join(', ')}.`);

@@ -50,6 +50,13 @@ export class InvalidEventError extends WebhookError {
   }
 }
 
+/** The same event id came again with another body: a forgery or a bug, never a redelivery. */
+export class EventConflictError extends WebhookError {
+  constructor() {
+    super(409, '[conflict]event.id', 'This event id was received before with another body; a redelivery carries the same body.');
+  }
+}
+
 /** Deletion ran out of retries with Todos still in the table. */
 export class TodosRemainError extends Error {
   constructor(

@@ -1,15 +1,16 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
+  type CreateTableCommandInput,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
-  type KeyType,
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import type { TodoTable } from '../lambda/todos/dynamodb-todo-store.ts';
+import { LEDGER_KEYS, OPEN_INDEX } from '../lambda/erasure/dynamodb-ledger.ts';
+import type { ShorthandTable } from '../lambda/targets/target-spec.ts';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -34,20 +35,56 @@ export async function startDynalite(port: number, path?: string, host?: string):
 /** A client for a local endpoint, with the credentials the handler would use (see useLocalAwsDefaults). */
 export const localClient = (endpoint: string): DynamoDBClient => new DynamoDBClient({ endpoint });
 
-/** Creates the Todo table where it is missing; an existing table is left as it is. */
-export const ensureTodoTable = (client: DynamoDBClient, table: TodoTable): Promise<TableState> =>
-  ensureTable(client, table.tableName, [
-    [table.userIdAttribute, 'HASH'],
-    [table.sortKeyAttribute, 'RANGE'],
-  ]);
+/** The sort key `npm start` gives a Todo table it creates for the shorthand. */
+export const DEFAULT_SORT_KEY = 'todoId';
 
-/** The table Powertools Idempotency keeps handled event ids in: partition key `id`. */
-export const ensureDedupeTable = (client: DynamoDBClient, tableName: string): Promise<TableState> =>
-  ensureTable(client, tableName, [['id', 'HASH']]);
+/** Creates the shorthand's Todo table where it is missing; an existing table is left as it is. */
+export const ensureTodoTable = (client: DynamoDBClient, table: ShorthandTable): Promise<TableState> =>
+  ensureTable(client, {
+    TableName: table.tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: table.userIdAttribute, AttributeType: 'S' },
+      { AttributeName: table.sortKeyAttribute ?? DEFAULT_SORT_KEY, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: table.userIdAttribute, KeyType: 'HASH' },
+      { AttributeName: table.sortKeyAttribute ?? DEFAULT_SORT_KEY, KeyType: 'RANGE' },
+    ],
+  });
 
-type TableState = 'created' | 'existing';
+/** The erasure ledger's table, as the construct creates it: user and scope, and the index of open requests. */
+export const ensureLedgerTable = (client: DynamoDBClient, tableName: string): Promise<TableState> =>
+  ensureTable(client, {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: LEDGER_KEYS.partition, AttributeType: 'S' },
+      { AttributeName: LEDGER_KEYS.sort, AttributeType: 'S' },
+      { AttributeName: OPEN_INDEX.partition, AttributeType: 'S' },
+      { AttributeName: OPEN_INDEX.sort, AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: LEDGER_KEYS.partition, KeyType: 'HASH' },
+      { AttributeName: LEDGER_KEYS.sort, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: OPEN_INDEX.name,
+        KeySchema: [
+          { AttributeName: OPEN_INDEX.partition, KeyType: 'HASH' },
+          { AttributeName: OPEN_INDEX.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  });
 
-async function ensureTable(client: DynamoDBClient, tableName: string, keys: [string, KeyType][]): Promise<TableState> {
+export type TableState = 'created' | 'existing';
+
+/** Creates the table where it is missing; an existing table is left as it is. */
+export async function ensureTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<TableState> {
+  const tableName = input.TableName!;
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return 'existing';
@@ -55,14 +92,7 @@ async function ensureTable(client: DynamoDBClient, tableName: string, keys: [str
     if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
   }
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
-        KeySchema: keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
-      }),
-    );
+    await client.send(new CreateTableCommand(input));
   } catch (error) {
     // Another process created it between our two calls.
     if (!(error instanceof ResourceInUseException)) throw error;

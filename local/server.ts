@@ -1,22 +1,24 @@
 /**
  * `npm start`: the webhook on this machine, with no AWS account and no Docker. It runs the
- * handler and deletion worker as the Lambda entries wire them, behind an HTTP server shaped like
- * API Gateway, with the deletion queue in process, over an in-process DynamoDB (or the one
- * AWS_ENDPOINT_URL_DYNAMODB names).
+ * webhook and the erasure worker as the Lambda entries wire them, behind an HTTP server shaped
+ * like API Gateway, with the job queue in process (delays honoured), over an in-process DynamoDB
+ * (or the one AWS_ENDPOINT_URL_DYNAMODB names).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { readConfig, type WebhookConfig } from '../lambda/config.ts';
-import { ConfigurationError } from '../lambda/errors.ts';
-import { useLocalAwsDefaults } from './aws-env.ts';
 import { currentFromEnvironment } from '../lambda/auth/credential-source.ts';
 import { SIGNATURE_HEADER } from '../lambda/auth/signature.ts';
-import { InProcessDeletionQueue } from './in-process-queue.ts';
+import { readWebhookConfig } from '../lambda/config.ts';
+import { DynamoDbErasureLedger } from '../lambda/erasure/dynamodb-ledger.ts';
+import { ConfigurationError } from '../lambda/errors.ts';
+import { WEBHOOK_PATH } from '../infra/names.ts';
+import { useLocalAwsDefaults } from './aws-env.ts';
+import { ensureLedgerTable, ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from './dynamodb.ts';
+import { InProcessJobQueue } from './in-process-queue.ts';
 import { DeliveryLog } from './inspector/delivery-log.ts';
 import { inspectorRoutes } from './inspector/routes.ts';
-import { ensureDedupeTable, ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from './dynamodb.ts';
-import { WEBHOOK_PATH } from '../infra/names.ts';
+import { applyLocalDefaults } from './local-defaults.ts';
 import { createWebhookServer } from './webhook-server.ts';
 
 const env = process.env;
@@ -25,21 +27,22 @@ const host = env.HOST || undefined;
 const dynamoDbPort = Number(env.DYNAMODB_PORT ?? 8000);
 
 useLocalAwsDefaults(env);
-env.TODO_TABLE_NAME ||= 'Todos';
+applyLocalDefaults(env);
 // A fresh key each start unless one is given; unused when WEBHOOK_AUTH leaves api-key out.
 if (!env.WEBHOOK_API_KEYS && !env.API_KEY_SECRET_ARN) env.WEBHOOK_API_KEYS = randomBytes(24).toString('base64url');
 // EMF metrics are for CloudWatch; locally they would only bury the log lines.
 env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const config = readConfigOrExit();
+const config = orExit(() => readWebhookConfig(env));
 let dynamoDb: LocalDynamoDb | undefined;
 if (!env.AWS_ENDPOINT_URL_DYNAMODB) {
   dynamoDb = await startDynalite(dynamoDbPort, env.DATA_DIR || undefined, host);
   env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDb.endpoint;
 }
 const client = localClient(env.AWS_ENDPOINT_URL_DYNAMODB);
-const todoTable = await ensureTodoTable(client, config.todoTable);
-if (config.dedupe) await ensureDedupeTable(client, config.dedupe.tableName);
+// The shorthand's table is made here; the tables of an explicit target list must exist already.
+const todoTable = config.targets.shorthand ? await ensureTodoTable(client, config.targets.shorthand) : undefined;
+await ensureLedgerTable(client, config.ledgerTableName);
 
 // Every credential header is masked in the inspector.
 const secretHeaders = new Set(['authorization', 'proxy-authorization', 'cookie', SIGNATURE_HEADER, config.auth.apiKey?.header ?? 'authorization']);
@@ -47,14 +50,25 @@ const deliveries = new DeliveryLog(secretHeaders);
 
 // Imported only now: the handler reads its environment once, as it does in a Lambda container.
 // The wiring is the Lambda entries' own; only the queue is in process instead of SQS.
-const { createWebhook } = await import('../lambda/wiring.ts');
-const { createWorker } = await import('../lambda/worker-wiring.ts');
-const queue = new InProcessDeletionQueue();
-const webhook = createWebhook(env, { queue, onDelivery: (summary, context) => deliveries.summarise(context?.awsRequestId, summary) });
-queue.attach(createWorker(env, { queue }));
+const { createWebhook } = await import('../lambda/wiring/webhook-wiring.ts');
+const { createWorker } = await import('../lambda/wiring/worker-wiring.ts');
+const { resolveTargets } = await import('../lambda/targets/table-schema.ts');
+const queue = new InProcessJobQueue();
+const webhook = await orExitAsync(() =>
+  createWebhook(env, { queue, onDelivery: (summary, context) => deliveries.summarise(context?.awsRequestId, summary) }),
+);
+queue.attach(await orExitAsync(() => createWorker(env, { queue })));
+const [firstTarget] = await resolveTargets(client, config.targets);
 const server = createWebhookServer(webhook, {
   onExchange: (exchange) => deliveries.record(exchange),
-  otherPaths: inspectorRoutes({ deliveries, webhookUrl: () => url, auth: config.auth, dynamoDb: client, todoTable: config.todoTable }),
+  otherPaths: inspectorRoutes({
+    deliveries,
+    webhookUrl: () => url,
+    auth: config.auth,
+    dynamoDb: client,
+    firstTarget: firstTarget!,
+    ledger: new DynamoDbErasureLedger(client, config.ledgerTableName),
+  }),
 });
 server.listen(port, host);
 await once(server, 'listening');
@@ -65,29 +79,35 @@ const { apiKey, basic, signature } = config.auth;
 const firstKey = currentFromEnvironment(apiKey?.keys);
 const headerName = env.WEBHOOK_API_KEY_HEADER || 'Authorization';
 const storage = dynamoDb ? (env.DATA_DIR ? `on disk in ${env.DATA_DIR}` : 'in memory') : 'external';
+const tables = config.targets.targets.map((target) => target.name).join(', ');
 const lines = [
   '',
   'passport-webhook is running locally',
   '',
   `  Webhook URL    ${url}`,
-  `  Inspector      ${origin}/ (deliveries, live; send the example events)`,
+  `  Inspector      ${origin}/ (deliveries and erasures, live; send the example events)`,
   ...(apiKey
     ? [`  API key        ${firstKey ?? '(from the secret)'}`, `                 (Passport: Webhooks > Headers tab, name "${headerName}", this value)`]
     : []),
   ...(basic ? ['  Basic auth     required (WEBHOOK_BASIC_AUTH; Passport: Webhooks > Security tab)'] : []),
   ...(signature ? [`  Signature      required: ${signature.algorithms.join(', ')} (Passport: Webhooks > Security tab, signing key)`] : []),
-  `  DynamoDB       ${env.AWS_ENDPOINT_URL_DYNAMODB} (${storage}; table ${config.todoTable.tableName}, ${todoTable})`,
-  // Off unless asked for, so that sending an example event again acts again.
-  `  Dedupe         ${config.dedupe ? `by event id, table ${config.dedupe.tableName}` : 'off (set IDEMPOTENCY_TABLE_NAME to dedupe by event id)'}`,
+  `  DynamoDB       ${env.AWS_ENDPOINT_URL_DYNAMODB} (${storage}; targets ${tables}${todoTable ? `, ${todoTable}` : ''}; ledger ${config.ledgerTableName})`,
+  `  Confirmation   ${
+    config.fusionAuth
+      ? `${config.fusionAuth.url} (the worker asks it ${config.settings.confirmDelaySeconds} s after each request)`
+      : 'by the .complete events only (set FUSIONAUTH_URL and FUSIONAUTH_API_KEY to ask FusionAuth)'
+  }`,
+  ...(config.eraseBeforeCommit ? ['  Erasure        ERASE_BEFORE_COMMIT: on the transactional event itself, before FusionAuth commits'] : []),
   '',
 ];
-if (firstKey && !basic && !signature) {
+if (firstKey && !basic && !signature && config.targets.shorthand) {
   lines.push(
-    'Try it:',
+    'Try it (a user.delete is recorded; its user.delete.complete erases):',
     `  export WEBHOOK_KEY='${firstKey}'`,
     '  npm run todos -- add 00000000-0000-0001-0000-000000000000 5',
     `  curl -i -X POST ${url} -H "${headerName}: $WEBHOOK_KEY" \\`,
-    "    -H 'Content-Type: application/json' --data @examples/passport-events/user.delete.json",
+    "    -H 'Content-Type: application/json' --data @examples/passport-events/user.delete.complete.json",
+    '  npm run erasures',
     '',
   );
 }
@@ -95,20 +115,33 @@ lines.push('Ctrl-C stops it.', '');
 console.log(lines.join('\n'));
 
 /** A configuration that cannot work is said in one line, as the Lambda's init would log it, before anything starts. */
-function readConfigOrExit(): WebhookConfig {
+function orExit<T>(read: () => T): T {
   try {
-    return readConfig(env);
+    return read();
   } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    console.error(`passport-webhook cannot start: ${error.message}`);
-    process.exit(1);
+    return exitOn(error);
   }
+}
+
+async function orExitAsync<T>(build: () => Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    return exitOn(error);
+  }
+}
+
+function exitOn(error: unknown): never {
+  if (!(error instanceof ConfigurationError)) throw error;
+  console.error(`passport-webhook cannot start: ${error.message}`);
+  process.exit(1);
 }
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  queue.close();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   client.destroy();
@@ -117,3 +150,4 @@ const stop = async () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { WebhookHandler } from '../lambda/handler.ts';
+import type { DeliveryHandler } from '../lambda/delivery.ts';
 import { errorResponse, type WebhookResponse } from '../lambda/http/responses.ts';
 import { WEBHOOK_PATH } from '../infra/names.ts';
 import { toHttpApiEvent } from './http-api-event.ts';
@@ -37,7 +37,7 @@ interface Reply {
  * An HTTP server that does what API Gateway's HTTP API route does for the webhook: each request
  * to WEBHOOK_PATH becomes a payload 2.0 event for the handler, and its result becomes the answer.
  */
-export function createWebhookServer(handler: WebhookHandler, options: WebhookServerOptions = {}): Server {
+export function createWebhookServer(handler: DeliveryHandler, options: WebhookServerOptions = {}): Server {
   return createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== WEBHOOK_PATH) {
@@ -53,7 +53,7 @@ export function createWebhookServer(handler: WebhookHandler, options: WebhookSer
 }
 
 async function serve(
-  handler: WebhookHandler,
+  handler: DeliveryHandler,
   request: IncomingMessage,
   response: ServerResponse,
   onExchange: WebhookServerOptions['onExchange'],

@@ -13,7 +13,8 @@ const json = (statusCode: number, body: unknown): WebhookResponse => ({
   body: JSON.stringify(body),
 });
 
-export const outcomeResponse = (status: 'handled' | 'ignored', type: string): WebhookResponse =>
+/** `accepted`: recorded before FusionAuth's commit; `handled`: acted on; `ignored`: nothing to do. */
+export const outcomeResponse = (status: 'accepted' | 'handled' | 'ignored', type: string): WebhookResponse =>
   json(200, { status, type });
 
 /** The error shape of Passport's own example webhook. */

@@ -1,4 +1,4 @@
-import type { DeliverySummary } from '../../lambda/handler.ts';
+import type { DeliverySummary } from '../../lambda/delivery.ts';
 import type { Exchange } from '../webhook-server.ts';
 
 /** A delivery as the inspector shows it: the request with its secrets masked, the answer, and what the handler logged. */

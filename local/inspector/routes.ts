@@ -2,19 +2,22 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuthConfig } from '../../lambda/auth/authenticate.ts';
+import type { ErasureLedger } from '../../lambda/erasure/ledger.ts';
 import { WebhookError } from '../../lambda/errors.ts';
 import { requireId } from '../../lambda/events/fields.ts';
-import type { TodoTable } from '../../lambda/todos/dynamodb-todo-store.ts';
+import type { ResolvedTarget } from '../../lambda/targets/table-schema.ts';
 import { addTodos, countTodos } from '../todo-admin.ts';
 import type { DeliveryLog } from './delivery-log.ts';
-import { listExamples, sendExample } from './send-example.ts';
+import { deleteUserAsFusionAuth, listExamples, sendExample } from './send-example.ts';
 
 export interface InspectorOptions {
   readonly deliveries: DeliveryLog;
   readonly webhookUrl: () => string;
   readonly auth: AuthConfig;
   readonly dynamoDb: DynamoDBClient;
-  readonly todoTable: TodoTable;
+  /** The Todo counter works on the first deletion target, keyed by the user id alone. */
+  readonly firstTarget: ResolvedTarget;
+  readonly ledger: ErasureLedger;
 }
 
 const PAGE = new URL('./page/', import.meta.url);
@@ -35,8 +38,9 @@ class HttpError extends Error {
 }
 
 /**
- * The inspector at `/`: a page of the latest deliveries (live, over server-sent events), a form
- * that sends the example events with the right credentials, and a Todo counter. It can send
+ * The inspector at `/`: a page of the latest deliveries (live, over server-sent events) and of
+ * the erasure ledger, a form that sends the example events with the right credentials or deletes
+ * a user as FusionAuth does, and a Todo counter. It can send
  * signed events and write Todos, so it answers only this machine, and only JSON POSTs, which a
  * web page elsewhere cannot make without a preflight this server never grants.
  */
@@ -68,15 +72,26 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     const user = typeof userId === 'string' && userId !== '' ? requireId(userId, 'userId') : undefined;
     return json(response, 200, await sendExample(options.webhookUrl(), options.auth, example, user));
   }
+  if (method === 'POST' && pathname === '/api/delete-user') {
+    const { userId } = (await readJson(request)) as { userId?: unknown };
+    return json(response, 200, await deleteUserAsFusionAuth(options.webhookUrl(), options.auth, requireId(userId, 'userId')));
+  }
+  if (method === 'GET' && pathname === '/api/erasures') {
+    const { records } = await options.ledger.list({ limit: 200 });
+    return json(response, 200, { erasures: [...records].sort((a, b) => b.updatedAt - a.updatedAt) });
+  }
   const todos = /^\/api\/todos\/([^/]+)$/.exec(pathname);
   if (todos) {
     const userId = requireId(decodeURIComponent(todos[1]!), 'userId');
+    const target = options.firstTarget;
+    const needs = [target.partitionKey, ...target.sortKeyPrefixes].flatMap((template) => template.fields).find((field) => field !== 'userId');
+    if (needs) throw new HttpError(400, `the first deletion target's key needs {${needs}}; the counter knows only the user id`);
     if (method === 'POST') {
       const { count } = (await readJson(request)) as { count?: unknown };
       if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 10_000) throw new HttpError(400, 'count: 1 to 10000');
-      await addTodos(options.dynamoDb, options.todoTable, userId, count as number);
+      await addTodos(options.dynamoDb, target, { userId }, count as number);
     }
-    return json(response, 200, { userId, count: await countTodos(options.dynamoDb, options.todoTable, userId) });
+    return json(response, 200, { userId, count: await countTodos(options.dynamoDb, target, { userId }) });
   }
   throw new HttpError(404, 'Not Found');
 }

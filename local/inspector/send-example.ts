@@ -32,6 +32,16 @@ export async function sendExample(webhookUrl: string, auth: AuthConfig, name: st
   return { status: response.status, body: await response.text() };
 }
 
+/**
+ * What FusionAuth sends when it deletes a user: `user.delete` inside its transaction, and once
+ * the webhook answered 2xx and the deletion is committed, `user.delete.complete`.
+ */
+export async function deleteUserAsFusionAuth(webhookUrl: string, auth: AuthConfig, userId: string): Promise<SendResult[]> {
+  const announced = await sendExample(webhookUrl, auth, 'user.delete.json', userId);
+  if (announced.status < 200 || announced.status > 299) return [announced];
+  return [announced, await sendExample(webhookUrl, auth, 'user.delete.complete.json', userId)];
+}
+
 async function credentials(auth: AuthConfig, body: string): Promise<Record<string, string>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (auth.apiKey) {

@@ -1,5 +1,5 @@
 import { type EventType, TransactionType } from '@fusionauth/typescript-client';
-import { handlers } from '../../lambda/handlers/index.ts';
+import { handlers } from '../../lambda/event-handlers/handler-map.ts';
 
 export type EventTypeName = `${EventType}`;
 

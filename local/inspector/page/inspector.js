@@ -1,5 +1,6 @@
 // The inspector page: no build step, no framework. It lists deliveries (newest first) from
-// /api/deliveries and keeps them live over /api/deliveries/stream.
+// /api/deliveries and keeps them live over /api/deliveries/stream, and the erasure ledger from
+// /api/erasures, looked at again while any erasure is still open.
 const $ = (id) => document.getElementById(id);
 const rows = $('deliveries');
 const deliveries = new Map();
@@ -65,6 +66,34 @@ async function refreshTodos() {
   $('todo-count').textContent = userId ? String((await api(`/api/todos/${encodeURIComponent(userId)}`)).count) : '–';
 }
 
+const OPEN = new Set(['requested', 'confirmed', 'erasing']);
+let erasureTimer;
+
+async function refreshErasures() {
+  clearTimeout(erasureTimer);
+  const { erasures } = await api('/api/erasures');
+  const body = $('erasures');
+  body.replaceChildren(
+    ...erasures.map((e) => {
+      const tr = document.createElement('tr');
+      tr.dataset.testid = 'erasure';
+      tr.append(
+        cell(e.userId, 'id'),
+        cell(e.scope),
+        cell(e.state, `state ${e.state}`),
+        cell(e.confirmedBy ?? ''),
+        cell(String(e.todosDeleted), 'number'),
+        cell(time(new Date(e.requestedAt).toISOString())),
+        cell(e.reason ?? e.lastCheck ?? ''),
+      );
+      tr.children[2].dataset.testid = 'erasure-state';
+      return tr;
+    }),
+  );
+  $('no-erasures').hidden = erasures.length > 0;
+  if (erasures.some((e) => OPEN.has(e.state))) erasureTimer = setTimeout(refreshErasures, 1000);
+}
+
 async function start() {
   const { examples } = await api('/api/examples');
   for (const example of examples) {
@@ -85,6 +114,18 @@ async function start() {
   $('add-todos').addEventListener('click', async () => {
     const userId = $('user-id').value.trim();
     if (userId) $('todo-count').textContent = String((await api(`/api/todos/${encodeURIComponent(userId)}`, { count: 5 })).count);
+  });
+  $('delete-user').addEventListener('click', async () => {
+    const userId = $('user-id').value.trim();
+    if (!userId) return;
+    $('send-result').value = 'deleting…';
+    try {
+      const results = await api('/api/delete-user', { userId });
+      $('send-result').value = results.map((result) => `${result.status} ${result.body}`).join(' → ');
+    } catch (error) {
+      $('send-result').value = `could not delete: ${error.message}`;
+    }
+    await Promise.all([refreshTodos(), refreshErasures()]);
   });
   $('send-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -112,7 +153,9 @@ async function start() {
     const delivery = JSON.parse(message.data);
     if (!deliveries.has(delivery.id)) addRow(delivery, true);
     refreshTodos();
+    refreshErasures();
   };
+  await refreshErasures();
 }
 
 start();

@@ -2,25 +2,27 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Authenticator } from './auth/authenticate.ts';
-import type { DedupedOutcome, Deduplicator } from './dedupe/deduplicator.ts';
+import { bodyDigest } from './auth/signature.ts';
+import type { ErasureService, RunLimits } from './erasure/erasure-service.ts';
 import { CredentialsUnavailableError, DeletionUnfinishedError, TodosRemainError, WebhookError } from './errors.ts';
+import { dispatch, hasHandler } from './event-handlers/handler-map.ts';
+import type { HandlerContext, HandlerOutcome } from './event-handlers/handler-types.ts';
 import { type Delivery, parseDelivery } from './events/parse.ts';
-import type { DeletionQueue } from './deletion/queue.ts';
-import type { HandlerContext } from './handlers/handler.ts';
-import { dispatch } from './handlers/index.ts';
+import { isPassportEventType } from './events/types.ts';
 import { readBody, readRequest } from './http/request.ts';
 import { errorResponse, outcomeResponse, type WebhookResponse, webhookErrorResponse } from './http/responses.ts';
 
-export interface WebhookDependencies extends Pick<HandlerContext, 'todos' | 'todoApplicationId'> {
+export interface DeliveryDependencies {
   readonly auth: Authenticator;
-  /** How long a delivery may delete inline before queueing the rest (when there is a queue). */
-  readonly deleteBudgetMs: number;
-  /** Where unfinished deletions go; absent, a delivery deletes until the Lambda's time is nearly up. */
-  readonly queue?: DeletionQueue;
+  readonly erasures: ErasureService;
+  readonly todoApplicationId: string | undefined;
+  readonly eraseBeforeCommit: boolean;
+  /** How long a delivery erases inline before the worker takes the rest (when there is a queue). */
+  readonly inlineBudgetMs: number;
+  /** Whether a queue takes what a delivery leaves; without one, a delivery erases until the Lambda's time is nearly up. */
+  readonly hasQueue: boolean;
   /** Told of each delivery as it is logged; `npm start`'s inspector listens here. */
   readonly onDelivery?: (summary: DeliverySummary, context: Context | undefined) => void;
-  /** Absent: every delivery of an event runs its handler (which is safe, only slower). */
-  readonly dedupe?: Deduplicator;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -29,11 +31,11 @@ export interface WebhookDependencies extends Pick<HandlerContext, 'todos' | 'tod
 export interface DeliveryRecord {
   eventId?: string;
   eventType?: string;
-  outcome?: 'handled' | 'ignored' | 'rejected' | 'failed';
+  outcome?: HandlerOutcome['status'] | 'rejected' | 'failed';
   reason?: string;
-  /** The event id had already been handled: its stored outcome was answered. */
+  /** The event had been received before: nothing was done again. */
   duplicate?: true;
-  /** The deletion was handed to the worker to finish. */
+  /** The erasure was handed to the worker to finish. */
   continued?: true;
   todosDeleted?: number;
   error?: unknown;
@@ -42,10 +44,10 @@ export interface DeliveryRecord {
 /** A delivery's log line, as an observer (the local inspector) receives it. */
 export type DeliverySummary = Omit<DeliveryRecord, 'error'> & { readonly status: number; readonly durationMs: number };
 
-export type WebhookHandler = (event: unknown, context?: Context) => Promise<WebhookResponse>;
+export type DeliveryHandler = (event: unknown, context?: Context) => Promise<WebhookResponse>;
 
 /** The Lambda handler, wired to its dependencies; it never throws and never rejects. */
-export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler {
+export function createDeliveryHandler(deps: DeliveryDependencies): DeliveryHandler {
   return async (event, context) => {
     const started = performance.now();
     const record: DeliveryRecord = {};
@@ -61,12 +63,7 @@ export function createWebhookHandler(deps: WebhookDependencies): WebhookHandler 
 }
 
 /** The request's story: method, credentials, body, its signature, event, handler. */
-async function answer(
-  event: unknown,
-  context: Context | undefined,
-  deps: WebhookDependencies,
-  record: DeliveryRecord,
-): Promise<WebhookResponse> {
+async function answer(event: unknown, context: Context | undefined, deps: DeliveryDependencies, record: DeliveryRecord): Promise<WebhookResponse> {
   const request = readRequest(event);
   await deps.auth.checkHeaders(request);
   const body = readBody(request);
@@ -74,43 +71,49 @@ async function answer(
   const delivery = parseDelivery(body);
   record.eventId = delivery.id;
   record.eventType = delivery.type;
-  const outcome = await dispatch(delivery, handlerContext(delivery, deps, context), deps.dedupe, context);
+  // Most deliveries (logins, refreshes) have no handler: they cost neither a digest nor a timer.
+  const outcome = hasHandler(delivery.type)
+    ? await dispatch(delivery, handlerContext(delivery, body, deps, context))
+    : ({ status: 'ignored', reason: 'no handler for this type' } as const);
   Object.assign(record, summarise(outcome));
   return outcomeResponse(outcome.status, delivery.type);
 }
 
-function handlerContext(delivery: Delivery, deps: WebhookDependencies, context: Context | undefined): HandlerContext {
+function handlerContext(delivery: Delivery, body: Uint8Array, deps: DeliveryDependencies, context: Context | undefined): HandlerContext {
+  const now = Date.now();
   return {
-    todos: deps.todos,
+    erasures: deps.erasures,
     todoApplicationId: deps.todoApplicationId,
-    queue: deps.queue,
-    deadline: deletionDeadline(Date.now(), deps, context),
-    delivery: { type: delivery.type, id: delivery.id },
+    eraseBeforeCommit: deps.eraseBeforeCommit,
+    limits: deliveryLimits(now, deps, context),
+    event: { id: delivery.id, type: delivery.type, digest: bodyDigest(body).toString('base64'), at: now },
   };
 }
 
-const summarise = (outcome: DedupedOutcome): Partial<DeliveryRecord> => ({
+const summarise = (outcome: HandlerOutcome): Partial<DeliveryRecord> => ({
   outcome: outcome.status,
-  ...(outcome.duplicate && { duplicate: true }),
-  ...(outcome.status === 'handled'
-    ? { todosDeleted: outcome.todosDeleted, ...(outcome.continued && { continued: true }) }
-    : { reason: outcome.reason }),
+  ...(outcome.status !== 'ignored' && outcome.duplicate && { duplicate: true }),
+  ...(outcome.status === 'handled' && { todosDeleted: outcome.todosDeleted, ...(outcome.continued && { continued: true }) }),
+  ...(outcome.status === 'ignored' && { reason: outcome.reason }),
 });
 
 /** Time kept back from the Lambda's timeout to answer and log. */
 const ANSWER_MARGIN_MS = 1_000;
 
 /**
- * When inline work must stop: after the budget when a queue can take the rest, otherwise as late
- * as the Lambda's remaining time allows. Never past that time either way.
+ * When inline erasing must stop: after the budget when a queue can take the rest, otherwise as
+ * late as the Lambda's remaining time allows. Whatever is still on the wire is aborted when the
+ * Lambda's own time is up, so neither the SDK's retries nor a stuck socket outlast it.
  */
-export function deletionDeadline(
+export function deliveryLimits(
   now: number,
-  { deleteBudgetMs, queue }: Pick<WebhookDependencies, 'deleteBudgetMs' | 'queue'>,
+  { inlineBudgetMs, hasQueue }: Pick<DeliveryDependencies, 'inlineBudgetMs' | 'hasQueue'>,
   context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
-): number {
-  const lambdaLimit = context ? now + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS : Number.POSITIVE_INFINITY;
-  return Math.min(queue ? now + deleteBudgetMs : Number.POSITIVE_INFINITY, lambdaLimit);
+): RunLimits {
+  const remaining = context ? context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS : undefined;
+  const lambdaLimit = remaining === undefined ? Number.POSITIVE_INFINITY : now + remaining;
+  const deadline = Math.min(hasQueue ? now + inlineBudgetMs : Number.POSITIVE_INFINITY, lambdaLimit);
+  return { deadline, ...(remaining !== undefined && { signal: AbortSignal.timeout(Math.max(0, remaining)) }) };
 }
 
 function failureResponse(error: unknown, record: DeliveryRecord): WebhookResponse {
@@ -128,7 +131,7 @@ function failureResponse(error: unknown, record: DeliveryRecord): WebhookRespons
 }
 
 function report(
-  { logger, metrics, onDelivery }: WebhookDependencies,
+  { logger, metrics, onDelivery }: DeliveryDependencies,
   record: DeliveryRecord,
   status: number,
   durationMs: number,
@@ -141,7 +144,9 @@ function report(
   else logger.error('delivery', { ...line, error: describe(error) });
   onDelivery?.(line, context);
 
-  metrics.addDimensions({ eventType: record.eventType ?? 'none', outcome: record.outcome ?? 'rejected' });
+  // Any string can arrive as a type: only FusionAuth's own name a metric of their own.
+  const eventType = record.eventType === undefined ? 'none' : isPassportEventType(record.eventType) ? record.eventType : 'other';
+  metrics.addDimensions({ eventType, outcome: record.outcome ?? 'rejected' });
   metrics.addMetric('Deliveries', MetricUnit.Count, 1);
   metrics.addMetric('DeliveryDuration', MetricUnit.Milliseconds, durationMs);
   if (record.todosDeleted) metrics.addMetric('TodosDeleted', MetricUnit.Count, record.todosDeleted);
@@ -151,9 +156,7 @@ function report(
 
 /** Enough of an error to act on, without the event that caused it. */
 function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof TodosRemainError) {
-    return { name: error.name, message: error.message, remaining: error.remaining };
-  }
+  if (error instanceof TodosRemainError) return { name: error.name, message: error.message, remaining: error.remaining };
   if (error instanceof Error) {
     const cause = error.cause instanceof Error ? { name: error.cause.name, message: error.cause.message } : undefined;
     const reason = error instanceof CredentialsUnavailableError ? error.reason : undefined;

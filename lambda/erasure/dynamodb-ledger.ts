@@ -1,0 +1,148 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ErasureScope } from '../targets/target-spec.ts';
+import { sleep } from '../targets/backoff.ts';
+import { type Change, ERASURE_STATES, type ErasureLedger, type ErasureRecord, isOpen, type ListedRecords } from './ledger.ts';
+
+/**
+ * The table's shape, which the construct and `npm start` create: one item per user and scope,
+ * a TTL on `expiresAt`, and a sparse index of the open ones by state and age.
+ */
+export const LEDGER_KEYS = { partition: 'userId', sort: 'scope' } as const;
+export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
+export const OPEN_INDEX = { name: 'byOpenState', partition: 'openState', sort: 'requestedAt' } as const;
+
+/** Writes lost to another writer are decided again on what that writer left; this many times at most. */
+const MAX_ATTEMPTS = 8;
+
+interface StoredRecord extends ErasureRecord {
+  readonly version: number;
+  /** Only while open, so the index holds nothing else. */
+  readonly openState?: string;
+}
+
+export class DynamoDbErasureLedger implements ErasureLedger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(userId: string, scope: ErasureScope): Promise<ErasureRecord | undefined> {
+    return strip(await this.#read(userId, scope));
+  }
+
+  async update<R>(userId: string, scope: ErasureScope, change: (record: ErasureRecord | undefined) => Change<R>): Promise<R> {
+    for (let attempt = 1; ; attempt += 1) {
+      const stored = await this.#read(userId, scope);
+      const { record, result } = change(strip(stored));
+      if (!record) return result;
+      try {
+        await this.#write(record, stored?.version);
+        return result;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
+        // Another writer won: a little jitter keeps two from colliding again.
+        await sleep(Math.random() * 10 * attempt);
+      }
+    }
+  }
+
+  async list({ state, limit = 100, after }: { state?: ErasureRecord['state']; limit?: number; after?: string }): Promise<ListedRecords> {
+    const start = after ? (JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as Record<string, never>) : undefined;
+    const page =
+      state && isOpen(state)
+        ? await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: OPEN_INDEX.name,
+              KeyConditionExpression: '#state = :state',
+              ExpressionAttributeNames: { '#state': OPEN_INDEX.partition },
+              ExpressionAttributeValues: { ':state': { S: state } },
+              Limit: limit,
+              ExclusiveStartKey: start,
+            }),
+          )
+        : await this.client.send(
+            new ScanCommand({
+              TableName: this.tableName,
+              Limit: limit,
+              ExclusiveStartKey: start,
+              ...(state && {
+                FilterExpression: '#state = :state',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':state': { S: state } },
+              }),
+            }),
+          );
+    const records = (page.Items ?? []).map((item) => strip(unmarshall(item) as StoredRecord)!);
+    const next = page.LastEvaluatedKey && Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url');
+    return { records, ...(next && { next }) };
+  }
+
+  async openSummary(): Promise<Record<string, { count: number; oldestRequestedAt: number | undefined }>> {
+    const open = ERASURE_STATES.filter(isOpen);
+    const summaries = await Promise.all(
+      open.map(async (state) => {
+        const query = {
+          TableName: this.tableName,
+          IndexName: OPEN_INDEX.name,
+          KeyConditionExpression: '#state = :state',
+          ExpressionAttributeNames: { '#state': OPEN_INDEX.partition },
+          ExpressionAttributeValues: { ':state': { S: state } },
+        };
+        const [oldest, counted] = await Promise.all([
+          this.client.send(new QueryCommand({ ...query, Limit: 1, ScanIndexForward: true })),
+          countAll(this.client, query),
+        ]);
+        const first = oldest.Items?.[0];
+        return [state, { count: counted, oldestRequestedAt: first ? Number(first[OPEN_INDEX.sort]?.N) : undefined }] as const;
+      }),
+    );
+    return Object.fromEntries(summaries);
+  }
+
+  async #read(userId: string, scope: ErasureScope): Promise<StoredRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ userId, scope }), ConsistentRead: true }),
+    );
+    return Item && (unmarshall(Item) as StoredRecord);
+  }
+
+  /** Only over the version that was read: a concurrent writer makes this fail, and the change is decided again. */
+  async #write(record: ErasureRecord, version: number | undefined): Promise<void> {
+    const stored: StoredRecord = { ...record, version: (version ?? 0) + 1, ...(isOpen(record.state) && { openState: record.state }) };
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(stored, { removeUndefinedValues: true, convertClassInstanceToMap: false }),
+        ConditionExpression: version === undefined ? 'attribute_not_exists(#key)' : '#version = :version',
+        ExpressionAttributeNames: version === undefined ? { '#key': LEDGER_KEYS.partition } : { '#version': 'version' },
+        ...(version !== undefined && { ExpressionAttributeValues: { ':version': { N: String(version) } } }),
+      }),
+    );
+  }
+}
+
+async function countAll(client: DynamoDBClient, query: ConstructorParameters<typeof QueryCommand>[0]): Promise<number> {
+  let count = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return count;
+}
+
+function strip(stored: StoredRecord | undefined): ErasureRecord | undefined {
+  if (!stored) return undefined;
+  const { version: _version, openState: _openState, ...record } = stored;
+  return { ...record, history: record.history ?? [], events: record.events ?? [], deletedByTarget: record.deletedByTarget ?? {} };
+}

@@ -1,0 +1,146 @@
+import { type CredentialConfig, parseList } from '../auth/credential-source.ts';
+import { type Env, read, wholeNumber } from '../env.ts';
+import { ConfigurationError } from '../errors.ts';
+import { DEFAULT_INDEX_SETTLE_MS } from '../targets/dynamodb-todo-eraser.ts';
+import type { ResolvedTarget } from '../targets/table-schema.ts';
+import { readTargetsConfig, type TargetsConfig } from '../targets/target-spec.ts';
+import type { ErasureSettings } from './erasure-service.ts';
+import { MAX_DELAY_SECONDS } from './jobs.ts';
+
+/** FusionAuth's API, for confirming a deletion without its `.complete` event. */
+export interface FusionAuthApiConfig {
+  readonly url: string;
+  readonly apiKey: CredentialConfig;
+}
+
+/** What both the webhook and the worker need to erase. */
+export interface ErasureConfig {
+  readonly targets: TargetsConfig;
+  readonly ledgerTableName: string;
+  /** The worker's queue; absent, requests are recorded but never looked at again (sam local, some tests). */
+  readonly queueUrl: string | undefined;
+  readonly deadLetterQueueUrl: string | undefined;
+  /** How long a delivery erases inline before queueing the rest. */
+  readonly inlineBudgetMs: number;
+  readonly indexSettleMs: number;
+  readonly eraseBeforeCommit: boolean;
+  readonly fusionAuth: FusionAuthApiConfig | undefined;
+  /**
+   * Seconds until the last pass over an erased user (0: none). By default one follows every
+   * erasure that reads an index, whose reads lag the table.
+   */
+  readonly secondPassSeconds: number | 'when-indexed';
+  readonly settings: Omit<ErasureSettings, 'secondPassDelaySeconds' | 'confirmThroughApi'>;
+}
+
+/** The second pass's delay, once the targets are bound to their tables. */
+export const secondPassDelay = (config: ErasureConfig, targets: readonly ResolvedTarget[]): number | undefined =>
+  config.secondPassSeconds === 'when-indexed'
+    ? targets.some((target) => target.indexName)
+      ? MAX_DELAY_SECONDS
+      : undefined
+    : config.secondPassSeconds || undefined;
+
+// FusionAuth's read timeout is often 2 s and includes the network and a cold start.
+const DEFAULT_INLINE_BUDGET_MS = 1_000;
+const DEFAULT_CONFIRM_DELAY_SECONDS = 10;
+/** A bulk delete of 10,000 users can hold its transaction for minutes. */
+const DEFAULT_CONFIRM_WINDOW_SECONDS = 3_600;
+/** Two days, so a look's chain always ends well inside the queue's four-day retention. */
+const MAX_CONFIRM_WINDOW_SECONDS = 2 * 24 * 3600;
+/**
+ * A year: enough to show an erasure to the user who asked for it, or to an auditor, a year on;
+ * the receipt holds nothing but the user id, and then it goes.
+ */
+const DEFAULT_RETENTION_DAYS = 365;
+const DEFAULT_SECRET_CACHE_SECONDS = 300;
+
+/** Read once at start; a setting that cannot work is refused here, with what to set. */
+export function readErasureConfig(env: Env): ErasureConfig {
+  const targets = readTargetsConfig(env);
+  const ledgerTableName = read(env, 'ERASURE_LEDGER_TABLE_NAME');
+  if (!ledgerTableName) {
+    throw new ConfigurationError('ERASURE_LEDGER_TABLE_NAME is not set: name the table of erasure receipts (the construct creates it).');
+  }
+  for (const retired of ['IDEMPOTENCY_TABLE_NAME', 'IDEMPOTENCY_WINDOW_SECONDS']) {
+    if (read(env, retired)) throw new ConfigurationError(`${retired} is no longer read: the erasure ledger dedupes each event by its id. Unset it.`);
+  }
+  const windowSeconds = wholeNumber(env, 'ERASURE_CONFIRM_WINDOW_SECONDS', DEFAULT_CONFIRM_WINDOW_SECONDS);
+  if (windowSeconds < 1 || windowSeconds > MAX_CONFIRM_WINDOW_SECONDS) {
+    throw new ConfigurationError(`ERASURE_CONFIRM_WINDOW_SECONDS must be from 1 to ${MAX_CONFIRM_WINDOW_SECONDS} seconds.`);
+  }
+  const confirmDelaySeconds = wholeNumber(env, 'ERASURE_CONFIRM_DELAY_SECONDS', DEFAULT_CONFIRM_DELAY_SECONDS);
+  if (confirmDelaySeconds > MAX_DELAY_SECONDS) throw new ConfigurationError(`ERASURE_CONFIRM_DELAY_SECONDS must be at most ${MAX_DELAY_SECONDS}.`);
+  const retentionDays = wholeNumber(env, 'ERASURE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 'days');
+  if (retentionDays < 1) throw new ConfigurationError('ERASURE_RETENTION_DAYS must be at least 1.');
+  const secondPassSeconds = read(env, 'ERASURE_SECOND_PASS_SECONDS') === undefined ? 'when-indexed' : wholeNumber(env, 'ERASURE_SECOND_PASS_SECONDS', 0);
+  if (typeof secondPassSeconds === 'number' && secondPassSeconds > MAX_DELAY_SECONDS) {
+    throw new ConfigurationError(`ERASURE_SECOND_PASS_SECONDS must be at most ${MAX_DELAY_SECONDS} (0: no second pass).`);
+  }
+  return {
+    targets,
+    ledgerTableName,
+    queueUrl: read(env, 'DELETION_QUEUE_URL'),
+    deadLetterQueueUrl: read(env, 'DEAD_LETTER_QUEUE_URL'),
+    inlineBudgetMs: wholeNumber(env, 'DELETE_BUDGET_MS', DEFAULT_INLINE_BUDGET_MS, 'milliseconds'),
+    indexSettleMs: wholeNumber(env, 'INDEX_SETTLE_MS', DEFAULT_INDEX_SETTLE_MS, 'milliseconds'),
+    eraseBeforeCommit: readBoolean(env, 'ERASE_BEFORE_COMMIT'),
+    fusionAuth: readFusionAuthApi(env),
+    secondPassSeconds,
+    settings: {
+      confirmDelaySeconds,
+      windowSeconds,
+      retentionSeconds: retentionDays * 24 * 3600,
+      todoApplicationId: read(env, 'TODO_APPLICATION_ID'),
+    },
+  };
+}
+
+function readFusionAuthApi(env: Env): FusionAuthApiConfig | undefined {
+  const url = read(env, 'FUSIONAUTH_URL');
+  const listed = read(env, 'FUSIONAUTH_API_KEY');
+  const secretId = read(env, 'FUSIONAUTH_API_KEY_SECRET_ARN');
+  if (!url) {
+    if (listed || secretId) throw new ConfigurationError('A FusionAuth API key is set, but FUSIONAUTH_URL is not: set the URL too, or neither.');
+    return undefined;
+  }
+  requireSecureUrl(url, 'FUSIONAUTH_URL');
+  if (!listed && !secretId) {
+    throw new ConfigurationError('FUSIONAUTH_URL is set without a key: set FUSIONAUTH_API_KEY or FUSIONAUTH_API_KEY_SECRET_ARN (a key allowed GET on /api/user).');
+  }
+  const apiKey: CredentialConfig = listed
+    ? { source: 'environment', values: parseList(listed) }
+    : { source: 'secret', secretId: secretId!, maxAgeSeconds: secretCacheSeconds(env) };
+  return { url, apiKey };
+}
+
+/** SECRET_CACHE_SECONDS: at least a second, or every request would read the secret. */
+export function secretCacheSeconds(env: Env): number {
+  const seconds = wholeNumber(env, 'SECRET_CACHE_SECONDS', DEFAULT_SECRET_CACHE_SECONDS);
+  if (seconds < 1) throw new ConfigurationError('SECRET_CACHE_SECONDS must be at least 1: with 0 every request would read the secret.');
+  return seconds;
+}
+
+/**
+ * https, or http to this machine only (a FusionAuth or key server in Docker): a key or a JWKS
+ * fetched in the clear can be read or replaced on the way.
+ */
+export function requireSecureUrl(url: string, variable: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigurationError(`${variable} is not a URL.`);
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]', 'host.docker.internal'].includes(parsed.hostname);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && local)) {
+    throw new ConfigurationError(`${variable} must be an https URL (http only to localhost).`);
+  }
+}
+
+function readBoolean(env: Env, name: string): boolean {
+  const value = read(env, name);
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigurationError(`${name} must be true or false.`);
+}

@@ -1,0 +1,70 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ErasureService, RunLimits } from './erasure-service.ts';
+import { type ErasureJob, readJob } from './jobs.ts';
+
+export interface WorkerDependencies {
+  readonly erasures: ErasureService;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export type ErasureWorker = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** Kept back from the Lambda's timeout to hand the rest on and report. */
+const MARGIN_MS = 5_000;
+/** Without a Lambda context (tests, local runs), how long one invocation's jobs run before they hand on. */
+const DEFAULT_SLICE_MS = 60_000;
+
+/**
+ * Runs the jobs SQS hands over, the records of a batch side by side (each is another user, so
+ * another partition). A job that throws is reported back to SQS, which retries it and after a
+ * few receives moves it to the dead-letter queue; every other outcome is the job's own.
+ */
+export function createErasureWorker(deps: WorkerDependencies): ErasureWorker {
+  return async (event, context) => {
+    if (context) deps.logger.addContext(context);
+    const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : DEFAULT_SLICE_MS;
+    const limits: RunLimits = { deadline: Date.now() + remaining, signal: AbortSignal.timeout(Math.max(0, remaining + MARGIN_MS / 2)) };
+    // A processor per invocation: it keeps the batch's records and failures while it runs.
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      return await processPartialResponse(event, (record: SQSRecord) => runRecord(record, limits, deps), processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      deps.metrics.publishStoredMetrics();
+    }
+  };
+}
+
+async function runRecord(record: SQSRecord, limits: RunLimits, { erasures, logger }: WorkerDependencies): Promise<void> {
+  const started = performance.now();
+  let job: ErasureJob | undefined;
+  try {
+    job = readJob(record.body);
+    await erasures.runJob(job, limits);
+    logger.info('erasure job', { ...describeJob(job, record), outcome: 'done', durationMs: elapsed(started) });
+  } catch (error) {
+    logger.error('erasure job', {
+      ...describeJob(job, record),
+      outcome: 'failed',
+      durationMs: elapsed(started),
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
+    throw error;
+  }
+}
+
+/** What a job's log line says: never the user id or the key values it carries. */
+const describeJob = (job: ErasureJob | undefined, record: SQSRecord) => ({
+  messageId: record.messageId,
+  receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+  kind: job?.kind,
+  ...(job && job.kind !== 'sweep' && { scope: job.subject.scope, cycle: job.cycle, hop: job.hop }),
+});
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;

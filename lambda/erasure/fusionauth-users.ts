@@ -1,0 +1,71 @@
+import type { User } from '@fusionauth/typescript-client';
+import type { CredentialSource } from '../auth/credential-source.ts';
+
+/** What FusionAuth said of a user, in the terms a confirmation needs. */
+export type UserLookup =
+  | { readonly outcome: 'absent' }
+  | { readonly outcome: 'present'; readonly applicationIds: readonly string[] }
+  /** 401 or 403: the key is wrong or may not read users, which no retry mends. */
+  | { readonly outcome: 'refused'; readonly status: number }
+  /** Unreachable, a timeout, 429 or a 5xx (or anything unexpected): try again, never read as absent. */
+  | { readonly outcome: 'unavailable'; readonly detail: string };
+
+/** The users FusionAuth has; its API is one adapter. */
+export interface UserDirectory {
+  lookUp(userId: string, tenantId: string | undefined, signal?: AbortSignal): Promise<UserLookup>;
+}
+
+export interface FusionAuthUsersOptions {
+  /** FusionAuth's base URL, e.g. https://auth.example.com. */
+  readonly url: string;
+  /** The API key: it needs GET on /api/user, nothing more. */
+  readonly apiKey: CredentialSource;
+  /** Each request's limit, so a stuck FusionAuth cannot hold a worker. @default 5000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * `GET /api/user/{id}`: 200 with the user and their registrations, 404 when there is no such
+ * user (fusionauth.io/docs/apis/users, Retrieve a User). `X-FusionAuth-TenantId` scopes the
+ * request to the user's tenant, which a key locked to one tenant needs. A plain fetch rather
+ * than @fusionauth/typescript-client, whose client brings node-fetch and 300 KB and cannot time
+ * a request out.
+ */
+export function fusionAuthUsers({ url, apiKey, timeoutMs = 5_000 }: FusionAuthUsersOptions): UserDirectory {
+  const base = url.replace(/\/+$/, '');
+  return {
+    async lookUp(userId, tenantId, signal) {
+      let response: Response;
+      try {
+        const [key] = await apiKey.list();
+        const timeout = AbortSignal.timeout(timeoutMs);
+        response = await fetch(`${base}/api/user/${encodeURIComponent(userId)}`, {
+          headers: { authorization: key!, accept: 'application/json', ...(tenantId && { 'x-fusionauth-tenantid': tenantId }) },
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (error) {
+        return { outcome: 'unavailable', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      }
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return { outcome: 'absent' };
+      }
+      if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel();
+        return { outcome: 'refused', status: response.status };
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        return { outcome: 'unavailable', detail: `HTTP ${response.status}` };
+      }
+      try {
+        const { user } = (await response.json()) as { user?: User };
+        if (!user || user.id?.toLowerCase() !== userId.toLowerCase()) return { outcome: 'unavailable', detail: 'the answer names another user' };
+        const applicationIds = (user.registrations ?? []).flatMap(({ applicationId }) => (applicationId ? [applicationId.toLowerCase()] : []));
+        return { outcome: 'present', applicationIds };
+      } catch (error) {
+        return { outcome: 'unavailable', detail: `unreadable answer: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { credentialSource, parseList } from '../auth/credential-source.ts';
+import { DynamoDbErasureLedger } from '../erasure/dynamodb-ledger.ts';
+import { type ErasureConfig, secondPassDelay } from '../erasure/erasure-config.ts';
+import { powertoolsErasureMetrics } from '../erasure/erasure-metrics.ts';
+import { ErasureService } from '../erasure/erasure-service.ts';
+import type { UserDirectory } from '../erasure/fusionauth-users.ts';
+import type { ErasureJobQueue } from '../erasure/jobs.ts';
+import { SqsErasureJobQueue } from '../erasure/sqs-job-queue.ts';
+import { DynamoDbTodoEraser } from '../targets/dynamodb-todo-eraser.ts';
+import { resolveTargets } from '../targets/table-schema.ts';
+import { SQS_CLIENT_CONFIG } from './shared-clients.ts';
+
+export interface ErasureWiringOverrides {
+  /** `npm start` runs the worker in process instead of behind SQS. */
+  readonly queue?: ErasureJobQueue;
+  readonly now?: () => number;
+}
+
+export interface ErasureWiring {
+  readonly erasures: ErasureService;
+  readonly queue: ErasureJobQueue | undefined;
+}
+
+/**
+ * The erasure lifecycle both functions share. The targets are bound to their tables here, at
+ * init: a target that cannot work stops the function before any delivery. FusionAuth's API is
+ * the worker's alone (`withUsers`).
+ */
+export async function wireErasures(
+  config: ErasureConfig,
+  dynamoDb: DynamoDBClient,
+  { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
+  overrides: ErasureWiringOverrides & { readonly withUsers?: boolean } = {},
+): Promise<ErasureWiring> {
+  const targets = await resolveTargets(dynamoDb, config.targets);
+  const queue =
+    overrides.queue ??
+    (config.queueUrl ? new SqsErasureJobQueue({ queueUrl: config.queueUrl, deadLetterQueueUrl: config.deadLetterQueueUrl }, SQS_CLIENT_CONFIG) : undefined);
+  const erasures = new ErasureService({
+    ledger: new DynamoDbErasureLedger(dynamoDb, config.ledgerTableName),
+    eraser: new DynamoDbTodoEraser(dynamoDb, { indexSettleMs: config.indexSettleMs }),
+    targets,
+    queue,
+    users: overrides.withUsers && config.fusionAuth ? await fusionAuthDirectory(config.fusionAuth) : undefined,
+    settings: { ...config.settings, confirmThroughApi: config.fusionAuth !== undefined, secondPassDelaySeconds: secondPassDelay(config, targets) },
+    metrics: powertoolsErasureMetrics(metrics),
+    logger,
+    now: overrides.now,
+  });
+  return { erasures, queue };
+}
+
+/** Loaded only where FusionAuth's API is configured. */
+async function fusionAuthDirectory(api: NonNullable<ErasureConfig['fusionAuth']>): Promise<UserDirectory> {
+  const { fusionAuthUsers } = await import('../erasure/fusionauth-users.ts');
+  return fusionAuthUsers({ url: api.url, apiKey: credentialSource(api.apiKey, parseList, 'FusionAuth API key') });
+}

@@ -1,0 +1,20 @@
+import { readErasureConfig } from '../erasure/erasure-config.ts';
+import { createErasureWorker, type ErasureWorker } from '../erasure/erasure-worker.ts';
+import type { Env } from '../env.ts';
+import { ConfigurationError } from '../errors.ts';
+import { logger, metrics } from '../observability.ts';
+import { type ErasureWiringOverrides, wireErasures } from './erasure-wiring.ts';
+import { sharedDynamoDbClient } from './shared-clients.ts';
+
+/**
+ * The erasure worker: the same ledger, targets and retry rules as the webhook, fed by the queue,
+ * and the one that asks FusionAuth's API. Its bundle carries no authentication code.
+ */
+export async function createWorker(env: Env, overrides: ErasureWiringOverrides = {}): Promise<ErasureWorker> {
+  const config = readErasureConfig(env);
+  if (!overrides.queue && !config.queueUrl) {
+    throw new ConfigurationError('DELETION_QUEUE_URL is not set: the worker hands unfinished jobs back to that queue.');
+  }
+  const { erasures } = await wireErasures(config, sharedDynamoDbClient(), { logger, metrics }, { ...overrides, withUsers: true });
+  return createErasureWorker({ erasures, logger, metrics });
+}
