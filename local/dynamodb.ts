@@ -9,7 +9,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { LEDGER_KEYS, OPEN_INDEX } from '../lambda/erasure/dynamodb-ledger.ts';
+import { LEDGER_KEYS, OPEN_INDEX } from '../lambda/erasure/ledger-schema.ts';
 import type { ShorthandTable } from '../lambda/targets/target-spec.ts';
 
 export interface LocalDynamoDb {

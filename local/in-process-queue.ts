@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
-import type { ErasureWorker } from '../lambda/erasure/erasure-worker.ts';
+import type { JobRunner } from '../lambda/erasure/job-runner.ts';
 import { type ErasureJob, type ErasureJobQueue, MAX_DELAY_SECONDS } from '../lambda/erasure/jobs.ts';
 import { lambdaContext } from './lambda-context.ts';
 
@@ -35,7 +35,7 @@ export class InProcessJobQueue implements ErasureJobQueue {
   readonly #ready: Message[] = [];
   readonly #options: Required<InProcessQueueOptions>;
   readonly #timers = new Set<NodeJS.Timeout>();
-  #worker: ErasureWorker | undefined;
+  #worker: JobRunner | undefined;
   #outstanding = 0;
   #running = 0;
   #waiters: (() => void)[] = [];
@@ -45,7 +45,7 @@ export class InProcessJobQueue implements ErasureJobQueue {
   }
 
   /** The worker is built with this queue (it hands jobs on into it), so it is attached after. */
-  attach(worker: ErasureWorker): void {
+  attach(worker: JobRunner): void {
     this.#worker = worker;
     this.#drain();
   }
@@ -101,7 +101,7 @@ export class InProcessJobQueue implements ErasureJobQueue {
     }
   }
 
-  async #invoke(worker: ErasureWorker, batch: Message[]): Promise<void> {
+  async #invoke(worker: JobRunner, batch: Message[]): Promise<void> {
     for (const message of batch) message.receiveCount += 1;
     const context = lambdaContext('passport-webhook-worker-local', this.#options.workerTimeoutMs);
     let failed: Set<string>;

@@ -9,15 +9,9 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ErasureScope } from '../targets/target-spec.ts';
 import { sleep } from '../targets/backoff.ts';
+import { LEDGER_KEYS, OPEN_INDEX } from './ledger-schema.ts';
 import { type Change, ERASURE_STATES, type ErasureLedger, type ErasureRecord, isOpen, type ListedRecords } from './ledger.ts';
 
-/**
- * The table's shape, which the construct and `npm start` create: one item per user and scope,
- * a TTL on `expiresAt`, and a sparse index of the open ones by state and age.
- */
-export const LEDGER_KEYS = { partition: 'userId', sort: 'scope' } as const;
-export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
-export const OPEN_INDEX = { name: 'byOpenState', partition: 'openState', sort: 'requestedAt' } as const;
 
 /** Writes lost to another writer are decided again on what that writer left; this many times at most. */
 const MAX_ATTEMPTS = 8;

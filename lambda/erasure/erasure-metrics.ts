@@ -1,35 +1,7 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ERASURE_METRIC_DIMENSIONS, type ErasureMetricName } from '../metric-schema.ts';
 
-/** The lifecycle metrics the erasure alarms and dashboard read (infra/webhook-monitoring.ts). */
-export type ErasureMetricName =
-  | 'ErasuresRequested'
-  | 'ErasuresConfirmed'
-  | 'ErasuresRolledBack'
-  | 'ErasuresUnconfirmed'
-  | 'ErasuresErased'
-  | 'ErasureDuration'
-  | 'TodosErased'
-  | 'ErasureJobHops'
-  | 'ErasureJobsDeadLettered'
-  | 'FusionAuthLookupsRefused'
-  | 'OpenErasures'
-  | 'OldestOpenErasureAge';
-
-/** Each lifecycle metric's dimensions: exactly these, so the dashboard's SEARCH finds them. */
-export const ERASURE_METRIC_DIMENSIONS: Readonly<Record<ErasureMetricName, readonly string[]>> = {
-  ErasuresRequested: ['scope'],
-  ErasuresConfirmed: ['scope', 'method'],
-  ErasuresRolledBack: ['scope'],
-  ErasuresUnconfirmed: ['scope'],
-  ErasuresErased: ['scope'],
-  ErasureDuration: ['scope'],
-  TodosErased: ['scope'],
-  ErasureJobHops: ['kind'],
-  ErasureJobsDeadLettered: ['kind'],
-  FusionAuthLookupsRefused: [],
-  OpenErasures: ['state'],
-  OldestOpenErasureAge: ['state'],
-};
+export type { ErasureMetricName } from '../metric-schema.ts';
 
 const UNITS: Partial<Record<ErasureMetricName, (typeof MetricUnit)[keyof typeof MetricUnit]>> = {
   ErasureDuration: MetricUnit.Seconds,

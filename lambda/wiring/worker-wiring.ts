@@ -1,5 +1,5 @@
 import { readErasureConfig } from '../erasure/erasure-config.ts';
-import { createErasureWorker, type ErasureWorker } from '../erasure/erasure-worker.ts';
+import { createJobRunner, type JobRunner } from '../erasure/job-runner.ts';
 import type { Env } from '../env.ts';
 import { ConfigurationError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
@@ -10,11 +10,11 @@ import { sharedDynamoDbClient } from './shared-clients.ts';
  * The erasure worker: the same ledger, targets and retry rules as the webhook, fed by the queue,
  * and the one that asks FusionAuth's API. Its bundle carries no authentication code.
  */
-export async function createWorker(env: Env, overrides: ErasureWiringOverrides = {}): Promise<ErasureWorker> {
+export async function createWorker(env: Env, overrides: ErasureWiringOverrides = {}): Promise<JobRunner> {
   const config = readErasureConfig(env);
   if (!overrides.queue && !config.queueUrl) {
     throw new ConfigurationError('DELETION_QUEUE_URL is not set: the worker hands unfinished jobs back to that queue.');
   }
   const { erasures } = await wireErasures(config, sharedDynamoDbClient(), { logger, metrics }, { ...overrides, withUsers: true });
-  return createErasureWorker({ erasures, logger, metrics });
+  return createJobRunner({ erasures, logger, metrics });
 }

@@ -11,7 +11,7 @@ export interface WorkerDependencies {
   readonly metrics: Metrics;
 }
 
-export type ErasureWorker = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+export type JobRunner = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 /** Kept back from the Lambda's timeout to hand the rest on and report. */
 const MARGIN_MS = 5_000;
@@ -23,7 +23,7 @@ const DEFAULT_SLICE_MS = 60_000;
  * another partition). A job that throws is reported back to SQS, which retries it and after a
  * few receives moves it to the dead-letter queue; every other outcome is the job's own.
  */
-export function createErasureWorker(deps: WorkerDependencies): ErasureWorker {
+export function createJobRunner(deps: WorkerDependencies): JobRunner {
   return async (event, context) => {
     if (context) deps.logger.addContext(context);
     const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : DEFAULT_SLICE_MS;
