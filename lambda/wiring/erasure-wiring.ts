@@ -11,11 +11,13 @@ import type { ErasureJobQueue } from '../erasure/jobs.ts';
 import { SqsErasureJobQueue } from '../erasure/sqs-job-queue.ts';
 import { DynamoDbTodoEraser } from '../targets/dynamodb-todo-eraser.ts';
 import { resolveTargets } from '../targets/table-schema.ts';
-import { SQS_CLIENT_CONFIG } from './shared-clients.ts';
+import { SQS_CLIENT_CONFIG, sharedDynamoDbClient } from './shared-clients.ts';
 
 export interface ErasureWiringOverrides {
   /** `npm start` runs the worker in process instead of behind SQS. */
   readonly queue?: ErasureJobQueue;
+  /** A client of its own (tests: a server of their own, or faults injected on it); else the container's. */
+  readonly dynamoDb?: DynamoDBClient;
   readonly now?: () => number;
 }
 
@@ -31,10 +33,10 @@ export interface ErasureWiring {
  */
 export async function wireErasures(
   config: ErasureConfig,
-  dynamoDb: DynamoDBClient,
   { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
   overrides: ErasureWiringOverrides & { readonly withUsers?: boolean } = {},
 ): Promise<ErasureWiring> {
+  const dynamoDb = overrides.dynamoDb ?? sharedDynamoDbClient();
   const targets = await resolveTargets(dynamoDb, config.targets);
   const queue =
     overrides.queue ??

@@ -4,14 +4,13 @@ import { createDeliveryHandler, type DeliveryDependencies, type DeliveryHandler 
 import type { Env } from '../env.ts';
 import { logger, metrics } from '../observability.ts';
 import { type ErasureWiringOverrides, wireErasures } from './erasure-wiring.ts';
-import { sharedDynamoDbClient } from './shared-clients.ts';
 
 export interface WebhookOverrides extends ErasureWiringOverrides, Pick<DeliveryDependencies, 'onDelivery'> {}
 
 /** The webhook as its environment describes it; a configuration that cannot work throws here, at init. */
 export async function createWebhook(env: Env, overrides: WebhookOverrides = {}): Promise<DeliveryHandler> {
   const config = readWebhookConfig(env);
-  const { erasures, queue } = await wireErasures(config, sharedDynamoDbClient(), { logger, metrics }, overrides);
+  const { erasures, queue } = await wireErasures(config, { logger, metrics }, overrides);
   return createDeliveryHandler({
     auth: createAuthenticator(config.auth),
     erasures,

@@ -4,7 +4,6 @@ import type { Env } from '../env.ts';
 import { ConfigurationError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
 import { type ErasureWiringOverrides, wireErasures } from './erasure-wiring.ts';
-import { sharedDynamoDbClient } from './shared-clients.ts';
 
 /**
  * The erasure worker: the same ledger, targets and retry rules as the webhook, fed by the queue,
@@ -15,6 +14,6 @@ export async function createWorker(env: Env, overrides: ErasureWiringOverrides =
   if (!overrides.queue && !config.queueUrl) {
     throw new ConfigurationError('DELETION_QUEUE_URL is not set: the worker hands unfinished jobs back to that queue.');
   }
-  const { erasures } = await wireErasures(config, sharedDynamoDbClient(), { logger, metrics }, { ...overrides, withUsers: true });
+  const { erasures } = await wireErasures(config, { logger, metrics }, { ...overrides, withUsers: true });
   return createJobRunner({ erasures, logger, metrics });
 }
