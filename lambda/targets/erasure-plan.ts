@@ -50,10 +50,11 @@ export function fieldValuesOf(event: Readonly<Record<string, unknown>>, fields: 
           : field === 'applicationId'
             ? (event.applicationId ?? asRecord(event.registration)?.applicationId)
             : field.split('.').slice(1).reduce<unknown>((object, name) => asRecord(object)?.[name], user);
-    if (value === undefined || value === null || value === '') {
+    if (value === undefined || value === null) {
       throw new InvalidEventError(`[missing]${eventPath(field)}`, `The ${type} event has no "${eventPath(field)}", which a deletion target's key needs.`);
     }
-    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+    // An app's own id in the user's data may be a number; FusionAuth's ids are always strings.
+    const text = field.startsWith('user.data.') && typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
     values[field] = requireId(text, eventPath(field));
   }
   return values;

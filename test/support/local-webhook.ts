@@ -44,6 +44,10 @@ export interface LocalWebhook {
   readonly handler: DeliveryHandler;
   readonly targets: readonly ResolvedTarget[];
   readonly env: Readonly<Record<string, string>>;
+  /** The bodies it was sent, oldest first: what a redelivery sends again. */
+  readonly received: { readonly type: string | undefined; readonly body: string }[];
+  /** Resolves once every request it was sent has been answered, and every job they queued has ended. */
+  settled(): Promise<void>;
   /** POSTs a body (an object is sent as `{"event": object}`) with the API key. */
   post(event: object | string, headers?: Record<string, string>): Promise<Answer>;
   close(): Promise<void>;
@@ -71,7 +75,27 @@ export async function startLocalWebhook(options: LocalWebhookOptions = {}): Prom
   const dynamoDb = options.functionsClient ?? dynamo.client;
   const handler = await createWebhook(env, { queue, dynamoDb });
   queue.attach(await createWorker(env, { queue, dynamoDb }));
-  const server = createWebhookServer(handler);
+  const received: LocalWebhook['received'] = [];
+  let answering = 0;
+  const answered: (() => void)[] = [];
+  const server = createWebhookServer(handler, {
+    onExchange: ({ event }) => {
+      answering -= 1;
+      if (answering === 0) answered.splice(0).forEach((resolve) => resolve());
+      const body = event?.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event?.body ?? '');
+      let type: string | undefined;
+      try {
+        type = (JSON.parse(body) as { event?: { type?: string } }).event?.type;
+      } catch {
+        type = undefined;
+      }
+      received.push({ type, body });
+    },
+  });
+  // Counted as they arrive, so that a request FusionAuth gave up on is still waited for.
+  server.prependListener('request', (request) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname === WEBHOOK_PATH) answering += 1;
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
@@ -84,6 +108,11 @@ export async function startLocalWebhook(options: LocalWebhookOptions = {}): Prom
     handler,
     targets: await resolveTargets(dynamo.client, config.targets),
     env,
+    received,
+    async settled() {
+      if (answering > 0) await new Promise<void>((resolve) => answered.push(resolve));
+      await queue.idle();
+    },
     async post(event, headers = { authorization: TEST_KEY }) {
       const body = typeof event === 'string' ? event : JSON.stringify({ event });
       const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
