@@ -83,7 +83,7 @@ export interface ErasureResult {
 export const MAX_JOB_HOPS = 1_000;
 export const MAX_JOB_AGE_MS = 3 * 24 * 3600 * 1000;
 /** A holder keeps its lease this long past its deadline, to count what it did and let go. */
-const LEASE_MARGIN_MS = 5_000;
+const LEASE_MARGIN_MS = 2_000;
 
 /**
  * The erasure lifecycle: a request before FusionAuth's commit, its confirmation after (a
@@ -119,20 +119,21 @@ export class ErasureService {
   }
 
   /**
-   * After the commit: confirms and erases within `limits`, the rest handed to the queue. A job
-   * for the same erasure is queued first, so that a crash here cannot leave it half done.
+   * After the commit: confirms and erases within `limits`, the rest handed to the queue. Every
+   * confirmed cycle has a look scheduled that watches it to its end, so that a crash here cannot
+   * leave it half done: the request's own, or one queued now, before anything is deleted.
    */
   async confirmAndErase(subject: ErasureSubject, by: ConfirmedBy, limits: RunLimits, event?: EventRef): Promise<ErasureResult> {
     const now = this.#now();
-    const { outcome, record } = await this.deps.ledger.update(subject.userId, subject.scope, (current) =>
+    const { outcome, record, previous } = await this.deps.ledger.update(subject.userId, subject.scope, (current) =>
       confirm(current, subject, by, now, { event }),
     );
     if (outcome !== 'confirmed') return { outcome: outcome === 'duplicate' ? 'duplicate' : 'under-way', todosDeleted: 0 };
     this.#confirmed(record!, by);
     const leaseMs = Math.max(0, limits.deadline - now) + LEASE_MARGIN_MS;
-    if (this.deps.queue) {
-      const job: EraseJob = { kind: 'erase', subject, cycle: record!.cycle, hop: 0, firstQueuedAt: now };
-      await this.deps.queue.send(job, leaseMs / 1000);
+    if (this.deps.queue && previous !== 'requested') {
+      const watcher: ConfirmJob = { kind: 'confirm', subject, cycle: record!.cycle, attempt: 0, hop: 0, firstQueuedAt: now };
+      await this.deps.queue.send(watcher, leaseMs / 1000);
     }
     return this.#erase(subject, record!.cycle, limits, leaseMs, undefined);
   }
@@ -174,12 +175,25 @@ export class ErasureService {
     }
   }
 
-  /** A look for a requested erasure: FusionAuth's API when configured, else only the clock. */
+  /**
+   * A look at a cycle, which watches it to its end: a requested erasure is confirmed (FusionAuth's
+   * API when configured, else only the clock ends it); a confirmed one nobody holds is taken over;
+   * one being erased is looked at again when its lease ends.
+   */
   async #look(job: ConfirmJob, limits: RunLimits): Promise<void> {
     const { subject, cycle } = job;
     const record = await this.deps.ledger.get(subject.userId, subject.scope);
-    if (!record || record.cycle !== cycle || record.state !== 'requested') return;
+    if (!record || record.cycle !== cycle) return;
     const now = this.#now();
+    if (record.state === 'erasing' && (record.leaseUntil ?? 0) > now) {
+      return this.#lookAgain(job, (record.leaseUntil! - now) / 1000 + 1);
+    }
+    if (record.state === 'confirmed' || record.state === 'erasing') {
+      const chain: EraseJob = { kind: 'erase', subject, cycle, hop: job.hop, firstQueuedAt: job.firstQueuedAt };
+      await this.#erase(subject, cycle, limits, Math.max(0, limits.deadline - now) + LEASE_MARGIN_MS, chain);
+      return;
+    }
+    if (record.state !== 'requested') return;
     const windowEnd = record.requestedAt + this.deps.settings.windowSeconds * 1000;
     const over = now >= windowEnd;
     const { users } = this.deps;

@@ -169,6 +169,8 @@ export type ConfirmResult = {
   /** confirmed: this call confirmed it; under-way: already confirmed or erasing; stale: a check of an older cycle. */
   readonly outcome: 'confirmed' | 'under-way' | 'duplicate' | 'stale';
   readonly record: ErasureRecord | undefined;
+  /** The state before: `requested` means a look is already scheduled for the cycle. */
+  readonly previous?: ErasureState;
 };
 
 /**
@@ -197,6 +199,7 @@ export function confirm(
   if (current.state === 'confirmed' || current.state === 'erasing') {
     return { record: current, result: { outcome: 'under-way', record: current } };
   }
+  const previous = record?.state === 'erased' ? undefined : record?.state;
   const confirmed: ErasureRecord = {
     ...current,
     state: 'confirmed',
@@ -207,7 +210,7 @@ export function confirm(
     expiresAt: undefined,
     updatedAt: now,
   };
-  return { record: confirmed, result: { outcome: 'confirmed', record: confirmed } };
+  return { record: confirmed, result: { outcome: 'confirmed', record: confirmed, previous } };
 }
 
 export type ClaimResult =
