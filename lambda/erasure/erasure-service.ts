@@ -128,14 +128,19 @@ export class ErasureService {
     const { outcome, record, previous } = await this.deps.ledger.update(subject.userId, subject.scope, (current) =>
       confirm(current, subject, by, now, { event }),
     );
-    if (outcome !== 'confirmed') return { outcome: outcome === 'duplicate' ? 'duplicate' : 'under-way', todosDeleted: 0 };
-    this.#confirmed(record!, by);
+    if (outcome === 'stale' || !record) return { outcome: 'under-way', todosDeleted: 0 };
     const leaseMs = Math.max(0, limits.deadline - now) + LEASE_MARGIN_MS;
-    if (this.deps.queue && previous !== 'requested') {
-      const watcher: ConfirmJob = { kind: 'confirm', subject, cycle: record!.cycle, attempt: 0, hop: 0, firstQueuedAt: now };
-      await this.deps.queue.send(watcher, leaseMs / 1000);
+    if (outcome === 'confirmed') {
+      this.#confirmed(record, by);
+      if (this.deps.queue && previous !== 'requested') {
+        const watcher: ConfirmJob = { kind: 'confirm', subject, cycle: record.cycle, attempt: 0, hop: 0, firstQueuedAt: now };
+        await this.deps.queue.send(watcher, leaseMs / 1000);
+      }
     }
-    return this.#erase(subject, record!.cycle, limits, leaseMs, undefined);
+    // A redelivery of the event resumes an erasure nobody holds (its first run ran out of time):
+    // the lease decides who erases.
+    const result = await this.#erase(subject, record.cycle, limits, leaseMs, undefined);
+    return outcome === 'duplicate' && result.outcome === 'under-way' ? { outcome: 'duplicate', todosDeleted: 0 } : result;
   }
 
   /** One job of the worker. Throws only for what SQS should retry; everything else is handled here. */
