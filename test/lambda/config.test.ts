@@ -1,42 +1,63 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../lambda/config.ts';
+import { readWebhookConfig as readConfig } from '../../lambda/config.ts';
 import { ConfigurationError } from '../../lambda/errors.ts';
 import { thrown } from '../support/thrown.ts';
 
-const BASE = { TODO_TABLE_NAME: 'Todos' };
+const BASE = { TODO_TABLE_NAME: 'Todos', ERASURE_LEDGER_TABLE_NAME: 'Erasures' };
 
 describe('readConfig', () => {
-  it('reads the table, its key names and the API keys from the environment', () => {
+  it('reads the targets, the ledger, the erasure settings and the API keys from the environment', () => {
+    const config = readConfig({
+      ...BASE,
+      TODO_USER_ID_ATTRIBUTE: 'owner',
+      TODO_SORT_KEY_ATTRIBUTE: 'item',
+      TODO_APPLICATION_ID: 'app',
+      WEBHOOK_API_KEYS: 'a, b',
+    });
+    expect(config).toMatchObject({
+      ledgerTableName: 'Erasures',
+      queueUrl: undefined,
+      inlineBudgetMs: 1000,
+      indexSettleMs: 1000,
+      eraseBeforeCommit: false,
+      fusionAuth: undefined,
+      secondPassSeconds: 'when-indexed',
+      settings: { confirmDelaySeconds: 10, windowSeconds: 3600, retentionSeconds: 365 * 24 * 3600, todoApplicationId: 'app' },
+      auth: { apiKey: { header: 'authorization', keys: { source: 'environment', values: ['a', 'b'] } } },
+    });
+    expect(config.targets.shorthand).toEqual({ tableName: 'Todos', userIdAttribute: 'owner', sortKeyAttribute: 'item' });
+  });
+
+  it('reads the queue, the budget, the window and the opt-out', () => {
     expect(
       readConfig({
-        TODO_TABLE_NAME: 'Todos',
-        TODO_USER_ID_ATTRIBUTE: 'owner',
-        TODO_SORT_KEY_ATTRIBUTE: 'item',
-        TODO_APPLICATION_ID: 'app',
-        WEBHOOK_API_KEYS: 'a, b',
+        ...BASE,
+        WEBHOOK_API_KEYS: 'k',
+        DELETION_QUEUE_URL: 'https://sqs/q',
+        DELETE_BUDGET_MS: '1500',
+        ERASURE_CONFIRM_DELAY_SECONDS: '30',
+        ERASURE_CONFIRM_WINDOW_SECONDS: '7200',
+        ERASURE_RETENTION_DAYS: '30',
+        ERASURE_SECOND_PASS_SECONDS: '0',
+        ERASE_BEFORE_COMMIT: 'true',
       }),
-    ).toEqual({
-      todoTable: { tableName: 'Todos', userIdAttribute: 'owner', sortKeyAttribute: 'item' },
-      queueUrl: undefined,
-      budgetMs: 1000,
-      todoApplicationId: 'app',
-      auth: { apiKey: { header: 'authorization', keys: { source: 'environment', values: ['a', 'b'] } } },
-      dedupe: undefined,
-    });
-  });
-
-  it('reads the deletion queue and the inline budget', () => {
-    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k', DELETION_QUEUE_URL: 'https://sqs/q', DELETE_BUDGET_MS: '1500' })).toMatchObject({
+    ).toMatchObject({
       queueUrl: 'https://sqs/q',
-      budgetMs: 1500,
+      inlineBudgetMs: 1500,
+      eraseBeforeCommit: true,
+      secondPassSeconds: 0,
+      settings: { confirmDelaySeconds: 30, windowSeconds: 7200, retentionSeconds: 30 * 24 * 3600 },
     });
   });
 
-  it('defaults the key attribute names to userId and todoId', () => {
-    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k' }).todoTable).toEqual({
-      tableName: 'Todos',
-      userIdAttribute: 'userId',
-      sortKeyAttribute: 'todoId',
+  it('reads FusionAuth\'s API: the key from the environment, or from a secret', () => {
+    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'https://auth.example.com', FUSIONAUTH_API_KEY: 'fa' }).fusionAuth).toEqual({
+      url: 'https://auth.example.com',
+      apiKey: { source: 'environment', values: ['fa'] },
+    });
+    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'http://localhost:9011', FUSIONAUTH_API_KEY_SECRET_ARN: 'arn:fa' }).fusionAuth).toEqual({
+      url: 'http://localhost:9011',
+      apiKey: { source: 'secret', secretId: 'arn:fa', maxAgeSeconds: 300 },
     });
   });
 
@@ -48,16 +69,6 @@ describe('readConfig', () => {
     });
     expect(readConfig({ ...BASE, API_KEY_SECRET_ARN: 's', SECRET_CACHE_SECONDS: '60' }).auth.apiKey?.keys).toMatchObject({
       maxAgeSeconds: 60,
-    });
-  });
-
-  it('dedupes with a seven-day window when the table is named', () => {
-    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k', IDEMPOTENCY_TABLE_NAME: 'Ids' }).dedupe).toEqual({
-      tableName: 'Ids',
-      windowSeconds: 604800,
-    });
-    expect(readConfig({ ...BASE, WEBHOOK_API_KEYS: 'k', IDEMPOTENCY_TABLE_NAME: 'Ids', IDEMPOTENCY_WINDOW_SECONDS: '60' }).dedupe).toMatchObject({
-      windowSeconds: 60,
     });
   });
 
@@ -109,7 +120,9 @@ describe('readConfig', () => {
       [{ WEBHOOK_AUTH: 'signature', WEBHOOK_SIGNING_KEYS: 's', WEBHOOK_SIGNATURE_ALGORITHMS: 'none' }, /lists "none"/],
       [{ WEBHOOK_AUTH: 'signature', WEBHOOK_SIGNING_KEYS: 's', WEBHOOK_SIGNATURE_ALGORITHMS: 'RS256' }, /RS256 needs public keys/],
       [{ WEBHOOK_AUTH: 'signature', WEBHOOK_JWKS_URL: 'https://x/jwks', WEBHOOK_SIGNATURE_ALGORITHMS: 'HS256' }, /HS256 needs an HMAC secret/],
-      [{ WEBHOOK_AUTH: 'signature', WEBHOOK_JWKS_URL: 'file:///etc/passwd' }, /http\(s\) URL/],
+      [{ WEBHOOK_AUTH: 'signature', WEBHOOK_JWKS_URL: 'file:///etc/passwd' }, /WEBHOOK_JWKS_URL must be an https URL/],
+      [{ WEBHOOK_AUTH: 'signature', WEBHOOK_JWKS_URL: 'http://auth.example.com/.well-known/jwks.json' }, /WEBHOOK_JWKS_URL must be an https URL \(http only to localhost\)/],
+      [{ WEBHOOK_AUTH: 'signature', WEBHOOK_SIGNING_KEYS: 's', WEBHOOK_SIGNATURE_ALGORITHMS: ' , ' }, /WEBHOOK_SIGNATURE_ALGORITHMS lists none/],
     ])('refuses %j at start with a clear message', (env, message) => {
       const error = thrown(() => readConfig({ ...BASE, ...env }));
       expect(error).toBeInstanceOf(ConfigurationError);
@@ -118,13 +131,22 @@ describe('readConfig', () => {
   });
 
   it.each([
-    [{ WEBHOOK_API_KEYS: 'k' }, /TODO_TABLE_NAME/],
-    [{ TODO_TABLE_NAME: ' ', WEBHOOK_API_KEYS: 'k' }, /TODO_TABLE_NAME/],
-    [{ TODO_TABLE_NAME: 'T' }, /WEBHOOK_API_KEYS or API_KEY_SECRET_ARN/],
-    [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: ' , ' }, /WEBHOOK_API_KEYS lists nothing/],
-    [{ TODO_TABLE_NAME: 'T', API_KEY_SECRET_ARN: 's', SECRET_CACHE_SECONDS: 'soon' }, /SECRET_CACHE_SECONDS/],
-    [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: 'k', IDEMPOTENCY_TABLE_NAME: 'I', IDEMPOTENCY_WINDOW_SECONDS: '-1' }, /IDEMPOTENCY_WINDOW_SECONDS/],
-    [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: 'k', DELETE_BUDGET_MS: '1.5' }, /DELETE_BUDGET_MS must be a whole number of milliseconds/],
+    [{ ERASURE_LEDGER_TABLE_NAME: 'E', WEBHOOK_API_KEYS: 'k' }, /Neither DELETION_TARGETS nor TODO_TABLE_NAME is set/],
+    [{ TODO_TABLE_NAME: ' ', ERASURE_LEDGER_TABLE_NAME: 'E', WEBHOOK_API_KEYS: 'k' }, /TODO_TABLE_NAME/],
+    [{ TODO_TABLE_NAME: 'T', WEBHOOK_API_KEYS: 'k' }, /ERASURE_LEDGER_TABLE_NAME is not set/],
+    [{ ...BASE }, /WEBHOOK_API_KEYS or API_KEY_SECRET_ARN/],
+    [{ ...BASE, WEBHOOK_API_KEYS: ' , ' }, /WEBHOOK_API_KEYS lists nothing/],
+    [{ ...BASE, API_KEY_SECRET_ARN: 's', SECRET_CACHE_SECONDS: 'soon' }, /SECRET_CACHE_SECONDS/],
+    [{ ...BASE, API_KEY_SECRET_ARN: 's', SECRET_CACHE_SECONDS: '0' }, /SECRET_CACHE_SECONDS must be at least 1: with 0 every request would read the secret/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', IDEMPOTENCY_TABLE_NAME: 'I' }, /IDEMPOTENCY_TABLE_NAME is no longer read: the erasure ledger dedupes/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', DELETE_BUDGET_MS: '1.5' }, /DELETE_BUDGET_MS must be a whole number of milliseconds/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', ERASURE_CONFIRM_WINDOW_SECONDS: '0' }, /ERASURE_CONFIRM_WINDOW_SECONDS must be from 1 to 172800/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', ERASURE_CONFIRM_DELAY_SECONDS: '901' }, /ERASURE_CONFIRM_DELAY_SECONDS must be at most 900/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', ERASURE_SECOND_PASS_SECONDS: '3600' }, /ERASURE_SECOND_PASS_SECONDS must be at most 900/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', ERASE_BEFORE_COMMIT: 'yes' }, /ERASE_BEFORE_COMMIT must be true or false/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'https://auth.example.com' }, /FUSIONAUTH_URL is set without a key/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_API_KEY: 'fa' }, /FUSIONAUTH_URL is not: set the URL too/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'http://auth.example.com', FUSIONAUTH_API_KEY: 'fa' }, /FUSIONAUTH_URL must be an https URL/],
   ])('refuses %j at start', (env, message) => {
     const error = thrown(() => readConfig(env));
     expect(error).toBeInstanceOf(ConfigurationError);

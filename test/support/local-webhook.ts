@@ -1,7 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import type { Authenticator } from '../../lambda/auth/authenticate.ts';
 import type { DeliveryHandler } from '../../lambda/delivery.ts';
+import { logger } from '../../lambda/observability.ts';
 import { DynamoDbErasureLedger } from '../../lambda/erasure/dynamodb-ledger.ts';
 import { readErasureConfig } from '../../lambda/erasure/erasure-config.ts';
 import type { ResolvedTarget } from '../../lambda/targets/table-schema.ts';
@@ -27,6 +29,10 @@ export interface LocalWebhookOptions {
   /** Creates the tables of explicit targets before the functions start (they check them at init). */
   readonly prepare?: (client: DynamoDBClient) => Promise<void>;
   readonly queue?: InProcessQueueOptions;
+  /** Checks other than the environment's API key. */
+  readonly authenticator?: Authenticator;
+  /** The shared logger's level while the webhook runs (tests set SILENT). */
+  readonly logLevel?: 'INFO' | 'DEBUG';
 }
 
 export interface Answer {
@@ -73,7 +79,8 @@ export async function startLocalWebhook(options: LocalWebhookOptions = {}): Prom
 
   const queue = new InProcessJobQueue({ retryDelayMs: 50, ...options.queue });
   const dynamoDb = options.functionsClient ?? dynamo.client;
-  const handler = await createWebhook(env, { queue, dynamoDb });
+  if (options.logLevel) logger.setLogLevel(options.logLevel);
+  const handler = await createWebhook(env, { queue, dynamoDb, authenticator: options.authenticator });
   queue.attach(await createWorker(env, { queue, dynamoDb }));
   const received: LocalWebhook['received'] = [];
   let answering = 0;
@@ -120,6 +127,7 @@ export async function startLocalWebhook(options: LocalWebhookOptions = {}): Prom
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
     async close() {
+      if (options.logLevel) logger.setLogLevel('SILENT');
       queue.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthConfig, createAuthenticator } from '../../../lambda/auth/authenticate.ts';
 import { httpApiEvent, passportEvent } from '../../support/events.ts';
 import { hmacKey, sign, signingKey } from '../../support/signing.ts';
-import { startTodoTable, type TestTodoTable } from '../../support/todo-table.ts';
-import { testWebhook } from '../../support/webhook.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../../support/dynamo.ts';
+import { startLocalWebhook } from '../../support/local-webhook.ts';
 
-let todos: TestTodoTable;
+let dynamo: TestDynamoDb;
 beforeAll(async () => {
-  todos = await startTodoTable();
+  dynamo = await startTestDynamoDb();
 });
-afterAll(() => todos.close());
+afterAll(() => dynamo.close());
 
 const SECRET = 'hmac-secret-from-key-master';
 const BODY = passportEvent({ type: 'test', id: 'e1' });
@@ -20,8 +20,12 @@ const env = (values: string[]) => ({ source: 'environment', values }) as const;
 const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
 
 const statusOf = async (auth: AuthConfig, headers: Record<string, string>, body = BODY, isBase64Encoded = false) => {
-  const handler = testWebhook(todos, { auth: createAuthenticator(auth) });
-  return (await handler(httpApiEvent({ body, headers, isBase64Encoded }))).statusCode;
+  const webhook = await startLocalWebhook({ dynamo, authenticator: createAuthenticator(auth) });
+  try {
+    return (await webhook.handler(httpApiEvent({ body, headers, isBase64Encoded }))).statusCode;
+  } finally {
+    await webhook.close();
+  }
 };
 
 describe('Basic credentials', () => {

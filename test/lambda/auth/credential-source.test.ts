@@ -1,25 +1,25 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createAuthenticator } from '../../../lambda/auth/authenticate.ts';
 import { credentialSource, parseLines, parseList } from '../../../lambda/auth/credential-source.ts';
 import { CredentialsUnavailableError } from '../../../lambda/errors.ts';
 import { httpApiEvent, passportEvent } from '../../support/events.ts';
 import { type FakeSecretsManager, startFakeSecretsManager } from '../../support/fake-secrets-manager.ts';
-import { startTodoTable, type TestTodoTable } from '../../support/todo-table.ts';
-import { captureLogs, testWebhook } from '../../support/webhook.ts';
+import { startTestDynamoDb, type TestDynamoDb } from '../../support/dynamo.ts';
+import { startLocalWebhook } from '../../support/local-webhook.ts';
+import { captureLogs } from '../../support/logs.ts';
 
 let secrets: FakeSecretsManager;
-let todos: TestTodoTable;
+let dynamo: TestDynamoDb;
 
 beforeAll(async () => {
   secrets = await startFakeSecretsManager();
   // Powertools' Secrets Manager client is created on first use, through the SDK's endpoint setting.
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.endpoint;
-  todos = await startTodoTable();
+  dynamo = await startTestDynamoDb();
 });
 afterAll(async () => {
   await secrets.close();
-  await todos.close();
+  await dynamo.close();
 });
 
 const secretKeys = (secretId: string, maxAgeSeconds: number) =>
@@ -68,19 +68,18 @@ describe('credentials from a Secrets Manager secret', () => {
 describe('the handler with keys from Secrets Manager', () => {
   it('accepts a key listed in the secret', async () => {
     secrets.secrets.set('webhook-keys', 'from-the-secret');
-    const handler = testWebhook(todos, { auth: secretAuth('webhook-keys') });
-    const response = await handler(httpApiEvent({ body: passportEvent({ type: 'test' }), headers: { authorization: 'from-the-secret' } }));
+    const webhook = await startLocalWebhook({ dynamo, authenticator: secretAuth('webhook-keys') });
+    onTestFinished(() => webhook.close());
+    const response = await webhook.handler(httpApiEvent({ body: passportEvent({ type: 'test' }), headers: { authorization: 'from-the-secret' } }));
     expect(response.statusCode).toBe(200);
   });
 
   it('answers 500 when the keys cannot be loaded, and the log says why without a key', async () => {
-    const handler = testWebhook(todos, {
-      auth: secretAuth('no-such-secret'),
-      logger: new Logger({ serviceName: 'test', logLevel: 'INFO' }),
-    });
-    let response: Awaited<ReturnType<typeof handler>> | undefined;
+    const webhook = await startLocalWebhook({ dynamo, authenticator: secretAuth('no-such-secret'), logLevel: 'INFO' });
+    onTestFinished(() => webhook.close());
+    let response: Awaited<ReturnType<typeof webhook.handler>> | undefined;
     const lines = await captureLogs(async () => {
-      response = await handler(httpApiEvent({ body: passportEvent({ type: 'test' }), headers: { authorization: 'some-key' } }));
+      response = await webhook.handler(httpApiEvent({ body: passportEvent({ type: 'test' }), headers: { authorization: 'some-key' } }));
     });
     expect(response?.statusCode).toBe(500);
     expect(JSON.parse(response!.body)).toEqual({ errors: [{ code: '[credentialsUnavailable]', message: expect.any(String) }] });
@@ -97,8 +96,9 @@ describe('the handler with keys from Secrets Manager', () => {
 
   it('refuses a request without a credential without loading the keys', async () => {
     const before = secrets.calls.length;
-    const handler = testWebhook(todos, { auth: secretAuth('never-read') });
-    const response = await handler(httpApiEvent({ body: passportEvent({ type: 'test' }) }));
+    const webhook = await startLocalWebhook({ dynamo, authenticator: secretAuth('never-read') });
+    onTestFinished(() => webhook.close());
+    const response = await webhook.handler(httpApiEvent({ body: passportEvent({ type: 'test' }) }));
     expect(response.statusCode).toBe(401);
     expect(secrets.calls.length).toBe(before);
   });

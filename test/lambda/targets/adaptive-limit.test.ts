@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveLimit } from '../../../lambda/todos/adaptive-limit.ts';
+import { AdaptiveLimit } from '../../../lambda/targets/adaptive-limit.ts';
 
 describe('AdaptiveLimit', () => {
   it('halves on throttling down to one, and climbs back one at a time up to its maximum', () => {
