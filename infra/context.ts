@@ -1,10 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
-import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LogLevel } from '@aws-lambda-powertools/logger';
 import type { Construct, Node } from 'constructs';
+import { checkTargetSpecs } from '../lambda/targets/target-spec.ts';
+import type { DeletionTargetProps } from './deletion-targets.ts';
+import { type ErasureProps, type FusionAuthProps, MAX_CONFIRM_WINDOW, MAX_DELAY } from './erasure-settings.ts';
 import type { PassportWebhookProps } from './passport-webhook.ts';
 import {
   HMAC_SIGNATURE_ALGORITHMS,
@@ -16,10 +19,20 @@ import {
 const LOG_LEVELS = Object.values(LogLevel);
 const RETENTION_DAYS = Object.values(RetentionDays).filter((days): days is RetentionDays => typeof days === 'number');
 const SIGNATURE_ALGORITHMS = [...HMAC_SIGNATURE_ALGORITHMS, ...PUBLIC_KEY_SIGNATURE_ALGORITHMS];
-// Secrets Manager appends "-" and six characters to a secret's name in its ARN; a policy on an
-// ARN without them matches nothing.
 const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
-const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+/** Lambda's longest timeout: an index settle delay must fit in one, and the construct checks the worker's. */
+const MAX_WORKER_TIMEOUT_MS = 900_000;
+
+type TargetSpecs = (Omit<DeletionTargetProps, 'table'> & { readonly table: string })[];
+
+/**
+ * Keys earlier versions read: one still set is refused rather than ignored, since the stack no
+ * longer does what it asked for.
+ */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  dedupe: 'the erasure ledger dedupes every event by its id; there is no dedupe table to turn off',
+  dedupeWindowSeconds: 'the erasure ledger dedupes every event by its id for as long as it keeps the erasure\'s record (erasureRetentionDays)',
+};
 
 /**
  * The stack's settings from CDK context (`-c key=value`, or "context" in cdk.json); every key is
@@ -28,24 +41,19 @@ const ONE_YEAR_SECONDS = 365 * 24 * 3600;
  */
 export function webhookPropsFromContext(scope: Construct): PassportWebhookProps {
   const context = new ContextReader(scope.node);
-  const tableName = context.string('todoTableName');
+  for (const [key, reason] of Object.entries(RETIRED_KEYS)) {
+    if (context.isSet(key)) throw new Error(`Context "${key}" is no longer read: ${reason}. Remove it.`);
+  }
   const topicArn = context.string('alarmTopicArn');
   const timeoutSeconds = context.integer('timeoutSeconds', 1, 29);
-  const dedupeWindowSeconds = context.integer('dedupeWindowSeconds', 1, ONE_YEAR_SECONDS);
   const deleteBudgetMs = context.integer('deleteBudgetMs', 0, 29_000);
   const workerTimeoutSeconds = context.integer('workerTimeoutSeconds', 15, 900);
   return {
-    todoTable: {
-      table: tableName === undefined ? undefined : Table.fromTableName(scope, 'ExistingTodoTable', tableName),
-      userIdAttribute: context.string('todoUserIdAttribute'),
-      sortKeyAttribute: context.string('todoSortKeyAttribute'),
-    },
+    ...targetsFromContext(scope, context),
     todoApplicationId: context.string('todoApplicationId'),
     auth: authFromContext(scope, context),
-    dedupe: {
-      enabled: context.boolean('dedupe'),
-      window: dedupeWindowSeconds === undefined ? undefined : Duration.seconds(dedupeWindowSeconds),
-    },
+    erasure: erasureFromContext(context),
+    fusionAuth: fusionAuthFromContext(scope, context),
     deletion: {
       inlineBudget: deleteBudgetMs === undefined ? undefined : Duration.millis(deleteBudgetMs),
       workerTimeout: workerTimeoutSeconds === undefined ? undefined : Duration.seconds(workerTimeoutSeconds),
@@ -72,28 +80,76 @@ export function webhookPropsFromContext(scope: Construct): PassportWebhookProps 
   };
 }
 
-function authFromContext(scope: Construct, context: ContextReader): WebhookAuthProps {
-  const secret = (key: string, id: string): ISecret | undefined => {
-    const arn = context.string(key);
-    if (arn === undefined) return undefined;
-    if (!COMPLETE_SECRET_ARN.test(arn)) {
-      throw new Error(`Context "${key}" must be a secret's complete ARN, ending in "-" and six characters; got "${arn}".`);
-    }
-    return Secret.fromSecretCompleteArn(scope, id, arn);
+/**
+ * `deletionTargets`, the targets with their tables by name, or the `todoTable*` shorthand; only
+ * the keys given are passed on, so the construct can refuse the two together.
+ */
+function targetsFromContext(scope: Construct, context: ContextReader): Pick<PassportWebhookProps, 'targets' | 'todoTable'> {
+  const tableName = context.string('todoTableName');
+  const userIdAttribute = context.string('todoUserIdAttribute');
+  const sortKeyAttribute = context.string('todoSortKeyAttribute');
+  const shorthand = [tableName, userIdAttribute, sortKeyAttribute].some((setting) => setting !== undefined)
+    ? {
+        todoTable: {
+          table: tableName === undefined ? undefined : Table.fromTableName(scope, 'ExistingTodoTable', tableName),
+          userIdAttribute,
+          sortKeyAttribute,
+        },
+      }
+    : {};
+  const specs = context.targetSpecs('deletionTargets');
+  if (specs === undefined) return shorthand;
+  // One import per table, however many targets name it.
+  const tables = new Map<string, ITable>();
+  const table = (name: string) => {
+    let imported = tables.get(name);
+    if (!imported) tables.set(name, (imported = Table.fromTableName(scope, `DeletionTargetTable${tables.size + 1}`, name)));
+    return imported;
   };
+  return { ...shorthand, targets: specs.map((spec) => ({ ...spec, table: table(spec.table) })) };
+}
+
+function erasureFromContext(context: ContextReader): ErasureProps {
+  const seconds = (key: string, min: number, max: number) => {
+    const value = context.integer(key, min, max);
+    return value === undefined ? undefined : Duration.seconds(value);
+  };
+  const retentionDays = context.integer('erasureRetentionDays', 1);
+  const indexSettleMs = context.integer('indexSettleMs', 0, MAX_WORKER_TIMEOUT_MS);
+  return {
+    confirmDelay: seconds('confirmDelaySeconds', 0, MAX_DELAY.toSeconds()),
+    confirmWindow: seconds('confirmWindowSeconds', 1, MAX_CONFIRM_WINDOW.toSeconds()),
+    retention: retentionDays === undefined ? undefined : Duration.days(retentionDays),
+    secondPass: seconds('secondPassSeconds', 0, MAX_DELAY.toSeconds()),
+    indexSettle: indexSettleMs === undefined ? undefined : Duration.millis(indexSettleMs),
+    eraseBeforeCommit: context.boolean('eraseBeforeCommit'),
+  };
+}
+
+function fusionAuthFromContext(scope: Construct, context: ContextReader): FusionAuthProps | undefined {
+  const url = context.string('fusionAuthUrl');
+  const apiKeySecret = context.secret(scope, 'fusionAuthApiKeySecretArn', 'ExistingFusionAuthApiKeySecret');
+  if (url === undefined) {
+    if (apiKeySecret) throw new Error('Context "fusionAuthApiKeySecretArn" is set, but "fusionAuthUrl" is not: set the URL too, or neither.');
+    return undefined;
+  }
+  return { url, apiKeySecret };
+}
+
+function authFromContext(scope: Construct, context: ContextReader): WebhookAuthProps {
   const jwksUrl = context.string('jwksUrl');
   const algorithms = context.list('signatureAlgorithms', SIGNATURE_ALGORITHMS);
-  const hmacSecret = secret('signingKeySecretArn', 'ExistingSigningKeySecret');
-  const secretCacheSeconds = context.integer('secretCacheSeconds', 0, 3_600);
+  const hmacSecret = context.secret(scope, 'signingKeySecretArn', 'ExistingSigningKeySecret');
+  const secretCacheSeconds = context.integer('secretCacheSeconds', 1, 3_600);
   return {
     modes: context.list('auth', WEBHOOK_AUTH_MODES),
     apiKeyHeader: context.string('apiKeyHeader'),
-    apiKeySecret: secret('apiKeySecretArn', 'ExistingApiKeySecret'),
+    apiKeySecret: context.secret(scope, 'apiKeySecretArn', 'ExistingApiKeySecret'),
     // Only when one is given: a signature setting with the mode off is refused, as a mistake.
     signature: [jwksUrl, algorithms, hmacSecret].some((setting) => setting !== undefined)
       ? { jwksUrl, algorithms, hmacSecret }
       : undefined,
-    basicAuthSecret: secret('basicAuthSecretArn', 'ExistingBasicAuthSecret'),
+    basicAuthSecret: context.secret(scope, 'basicAuthSecretArn', 'ExistingBasicAuthSecret'),
     secretMaxAge: secretCacheSeconds === undefined ? undefined : Duration.seconds(secretCacheSeconds),
   };
 }
@@ -101,6 +157,12 @@ function authFromContext(scope: Construct, context: ContextReader): WebhookAuthP
 /** Context values arrive as strings from `-c` and as JSON values from cdk.json: both are accepted. */
 class ContextReader {
   constructor(private readonly node: Node) {}
+
+  /** Whether the key has a value at all, of any type; an empty string counts as unset. */
+  isSet(key: string): boolean {
+    const value: unknown = this.node.tryGetContext(key);
+    return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
+  }
 
   string(key: string): string | undefined {
     const value: unknown = this.node.tryGetContext(key);
@@ -110,14 +172,51 @@ class ContextReader {
     return text === '' ? undefined : text;
   }
 
-  integer(key: string, min: number, max: number): number | undefined {
+  integer(key: string, min: number, max?: number): number | undefined {
     const text = this.string(key);
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw this.invalid(key, text, `a whole number from ${min} to ${max}`);
+    if (!Number.isSafeInteger(value) || value < min || (max !== undefined && value > max)) {
+      throw this.invalid(key, text, max === undefined ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`);
     }
     return value;
+  }
+
+  /**
+   * A secret's complete ARN: Secrets Manager appends "-" and six characters to a secret's name in
+   * its ARN, and a policy on an ARN without them matches nothing.
+   */
+  secret(scope: Construct, key: string, id: string): ISecret | undefined {
+    const arn = this.string(key);
+    if (arn === undefined) return undefined;
+    if (!COMPLETE_SECRET_ARN.test(arn)) {
+      throw new Error(`Context "${key}" must be a secret's complete ARN, ending in "-" and six characters; got "${arn}".`);
+    }
+    return Secret.fromSecretCompleteArn(scope, id, arn);
+  }
+
+  /**
+   * Deletion targets as DELETION_TARGETS takes them, tables by name: a JSON string from `-c`, or
+   * an array in cdk.json. They are checked as the function checks them, with its messages.
+   */
+  targetSpecs(key: string): TargetSpecs | undefined {
+    const value: unknown = this.node.tryGetContext(key);
+    let specs: unknown = value;
+    if (typeof value === 'string') {
+      if (value.trim() === '') return undefined;
+      try {
+        specs = JSON.parse(value);
+      } catch {
+        throw this.invalid(key, value, 'a JSON array of deletion targets, e.g. [{"table": "Todos"}]');
+      }
+    }
+    if (specs === undefined || specs === null) return undefined;
+    try {
+      checkTargetSpecs(specs);
+    } catch (error) {
+      throw new Error(`Context "${key}": ${(error as Error).message}`, { cause: error });
+    }
+    return specs as TargetSpecs;
   }
 
   boolean(key: string): boolean | undefined {

@@ -1,12 +1,12 @@
 /** What another CDK app imports: the construct, its props, and the stack that uses it with defaults. */
-export { FUNCTION_LOGICAL_ID, STACK_ID, WEBHOOK_PATH, WORKER_FUNCTION_LOGICAL_ID } from './names.ts';
-export { DeletionQueue, type DeletionQueueProps, type WebhookDeletionProps } from './deletion-queue.ts';
+export { FUNCTION_LOGICAL_ID, FUSIONAUTH_API_KEY_PLACEHOLDER, STACK_ID, WEBHOOK_PATH, WORKER_FUNCTION_LOGICAL_ID } from './names.ts';
+export { DeletionTargets, type DeletionTargetProps, type TodoTableProps } from './deletion-targets.ts';
+export type { ErasureProps, FusionAuthProps } from './erasure-settings.ts';
+export { ErasureWorker, type ErasureWorkerProps, type WebhookDeletionProps } from './erasure-worker.ts';
 export {
   PassportWebhook,
   type PassportWebhookProps,
-  type TodoTableProps,
   type WebhookApiProps,
-  type WebhookDedupeProps,
   type WebhookLambdaProps,
   type WebhookObservabilityProps,
 } from './passport-webhook.ts';
@@ -21,7 +21,7 @@ export {
   type WebhookSignatureProps,
 } from './webhook-auth.ts';
 export {
-  type DeletionMonitoringTargets,
+  type ErasureMonitoringTargets,
   WebhookMonitoring,
   type WebhookMonitoringProps,
 } from './webhook-monitoring.ts';

@@ -1,9 +1,9 @@
-import { type Duration, Validations } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   LAMBDA_ARCHITECTURE,
@@ -55,11 +55,10 @@ export function createLambdaFunction(scope: Construct, id: string, props: Lambda
 }
 
 /**
- * What deleting a user's Todos takes, and all it takes: Query the user's keys and BatchWriteItem
- * their deletion, on the table alone (not its indexes, which the store never reads).
+ * GetSecretValue on the secret, and nothing else of Secrets Manager; a secret encrypted with a
+ * customer managed key also needs that key to decrypt it.
  */
-export function grantTodoDeletion(fn: IFunction, table: ITable): void {
-  fn.addToRolePolicy(
-    new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: [table.tableArn] }),
-  );
+export function grantSecretRead(fn: IFunction, secret: ISecret): void {
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  secret.encryptionKey?.grantDecrypt(fn);
 }

@@ -8,17 +8,18 @@ import { PassportWebhook } from './passport-webhook.ts';
 
 /**
  * The webhook with the settings of CDK context (see `webhookPropsFromContext`), and the outputs
- * that setting Passport up, and looking after the deletion queue, need.
+ * that setting Passport up, and looking after erasures, need.
  */
 export class PassportWebhookStack extends Stack {
   readonly webhook: PassportWebhook;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
-    super(scope, id, { description: 'Passport webhook: deletes the Todos of deleted users', ...props });
-    this.webhook = new PassportWebhook(this, 'Webhook', webhookPropsFromContext(this));
+    super(scope, id, { description: 'Passport webhook: erases the Todos of deleted users', ...props });
+    const webhookProps = webhookPropsFromContext(this);
+    this.webhook = new PassportWebhook(this, 'Webhook', webhookProps);
     // Fixed ids, so `sam local invoke` and env.local.json can name the functions.
     (this.webhook.function.node.defaultChild as CfnFunction).overrideLogicalId(FUNCTION_LOGICAL_ID);
-    (this.webhook.deletion.worker.node.defaultChild as CfnFunction).overrideLogicalId(WORKER_FUNCTION_LOGICAL_ID);
+    (this.webhook.erasureWorker.worker.node.defaultChild as CfnFunction).overrideLogicalId(WORKER_FUNCTION_LOGICAL_ID);
 
     new CfnOutput(this, 'WebhookUrl', {
       description: 'Passport: Settings > Webhooks > URL',
@@ -47,20 +48,43 @@ export class PassportWebhookStack extends Stack {
         value: this.printSecretCommand(signingKeySecret),
       });
     }
-    new CfnOutput(this, 'TodoTableName', { value: this.webhook.todoTable.tableName });
-    const { queue, deadLetterQueue } = this.webhook.deletion;
+    // Only for a key secret the stack created: it holds a placeholder until the real key is written.
+    if (this.webhook.fusionAuthApiKeySecret && !webhookProps.fusionAuth?.apiKeySecret) {
+      this.addFusionAuthKeyOutputs(this.webhook.fusionAuthApiKeySecret);
+    }
+    // With targets, the tables are the app's own and named in its context already.
+    if (this.webhook.todoTable) new CfnOutput(this, 'TodoTableName', { value: this.webhook.todoTable.tableName });
+    new CfnOutput(this, 'ErasureLedgerTableName', {
+      description: 'The erasure requests, and the receipts of finished erasures',
+      value: this.webhook.ledgerTable.tableName,
+    });
+    const { queue, deadLetterQueue } = this.webhook.erasureWorker;
     new CfnOutput(this, 'DeletionQueueUrl', {
-      description: 'Deletions that outlasted a delivery, waiting for the worker',
+      description: 'The erasure jobs waiting for the worker: looks at requests, erasures to carry on, second passes, sweeps',
       value: queue.queueUrl,
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
-      description: 'Deletion jobs that failed every receive: inspect, fix, then run RedriveCommand',
+      description: 'Erasure jobs that failed every receive or were set aside: inspect, fix, then run RedriveCommand',
       value: deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'RedriveCommand', {
-      description: 'Moves the dead-lettered deletion jobs back to the deletion queue',
-      // Without a destination, SQS moves them back to the queue they came from.
-      value: `aws sqs start-message-move-task --source-arn ${deadLetterQueue.queueArn} --region ${this.region}`,
+      description: 'Moves the dead-lettered erasure jobs back to the job queue',
+      // The destination is named rather than left to each message's source queue: the jobs the
+      // worker set aside itself were sent to the dead-letter queue directly, by no redrive.
+      value:
+        `aws sqs start-message-move-task --source-arn ${deadLetterQueue.queueArn} ` +
+        `--destination-arn ${queue.queueArn} --region ${this.region}`,
+    });
+  }
+
+  private addFusionAuthKeyOutputs(secret: ISecret): void {
+    new CfnOutput(this, 'FusionAuthApiKeySecretArn', {
+      description: 'The secret to write a FusionAuth API key allowed GET on /api/user into (npm run register does)',
+      value: secret.secretArn,
+    });
+    new CfnOutput(this, 'PutFusionAuthApiKeyCommand', {
+      description: 'Writes the key in $FUSIONAUTH_API_KEY into the secret, keeping it off the command line',
+      value: `aws secretsmanager put-secret-value --secret-id ${secret.secretArn} --secret-string "$FUSIONAUTH_API_KEY" --region ${this.region}`,
     });
   }
 

@@ -1,47 +1,31 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Construct } from 'constructs';
-import { DeletionQueue, type WebhookDeletionProps } from './deletion-queue.ts';
-import { createLambdaFunction, grantTodoDeletion } from './lambda-function.ts';
-import { WEBHOOK_PATH } from './names.ts';
+import { DeletionTargets, type DeletionTargetProps, type TodoTableProps } from './deletion-targets.ts';
+import { createLedgerTable, grantLedgerRecords } from './erasure-ledger.ts';
+import {
+  checkFusionAuth,
+  erasureEnvironment,
+  type ErasureProps,
+  type FusionAuthProps,
+  resolveErasure,
+} from './erasure-settings.ts';
+import { ErasureWorker, type WebhookDeletionProps } from './erasure-worker.ts';
+import { createLambdaFunction, grantSecretRead } from './lambda-function.ts';
+import { FUSIONAUTH_API_KEY_PLACEHOLDER, WEBHOOK_PATH } from './names.ts';
 import { type ResolvedAuth, resolveAuth, type WebhookAuthProps } from './webhook-auth.ts';
 import { WebhookMonitoring } from './webhook-monitoring.ts';
 
 /** API Gateway ends a Lambda integration after 30 seconds, whatever the function is still doing. */
 const API_GATEWAY_TIMEOUT = Duration.seconds(30);
-/**
- * Powertools Idempotency's DynamoDB calls (DynamoDBPersistenceLayer): read a record, write one
- * under a condition, complete it, and delete it when the handler failed.
- */
-const DEDUPE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-
-export interface TodoTableProps {
-  /**
-   * An existing table to delete Todos from, e.g. `Table.fromTableName(...)` or a table of the
-   * same app. Only its ARN and name are used.
-   * @default - a new table: on demand, point-in-time recovery, deletion protection, retained
-   */
-  readonly table?: ITable;
-  /**
-   * Partition key attribute, which holds the FusionAuth user id.
-   * @default 'userId'
-   */
-  readonly userIdAttribute?: string;
-  /**
-   * Sort key attribute, one Todo of that user.
-   * @default 'todoId'
-   */
-  readonly sortKeyAttribute?: string;
-}
 
 export interface WebhookLambdaProps {
   /**
@@ -55,22 +39,6 @@ export interface WebhookLambdaProps {
    * @default Duration.seconds(25)
    */
   readonly timeout?: Duration;
-}
-
-export interface WebhookDedupeProps {
-  /**
-   * Whether each event id is handled once: FusionAuth may deliver an event more than once, and a
-   * captured signed delivery could be replayed. Off, every delivery runs its handler (which is
-   * safe for deletions, only slower) and no table is created.
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * How long a handled event id is remembered: a redelivery or replay inside it is answered from
-   * the record. SECURITY.md explains what a replay after it can do.
-   * @default Duration.days(7)
-   */
-  readonly window?: Duration;
 }
 
 export interface WebhookApiProps {
@@ -119,18 +87,33 @@ export interface WebhookObservabilityProps {
 }
 
 export interface PassportWebhookProps {
-  /** @default - a new table keyed `userId` / `todoId` */
+  /**
+   * One Todo table keyed by the user id: the shorthand of `targets`, and exclusive with it.
+   * @default - a new table keyed `userId` / `todoId`, unless `targets` is set
+   */
   readonly todoTable?: TodoTableProps;
   /**
+   * Where the Todos of a user are, in tables of any layout (DELETION_TARGETS); exclusive with
+   * `todoTable`. A target on a table of the same app is checked at synth as the function checks
+   * it at start: its index exists, it can Query rather than Scan, its key templates fit the keys.
+   * @default - the `todoTable` shorthand
+   */
+  readonly targets?: readonly DeletionTargetProps[];
+  /**
    * The FusionAuth application whose registrations own Todos: a `user.registration.delete` for it
-   * deletes that user's Todos.
-   * @default - registration deletions are ignored; only `user.delete` deletes Todos
+   * erases that user's Todos (of the targets `on` 'registration').
+   * @default - registration deletions are ignored; only a user's deletion erases Todos
    */
   readonly todoApplicationId?: string;
   /** @default - an API key in the Authorization header, generated into a new secret */
   readonly auth?: WebhookAuthProps;
-  /** @default - each event id handled once, remembered 7 days, in a table of its own */
-  readonly dedupe?: WebhookDedupeProps;
+  /** @default - a first look 10 seconds after a request, a 1-hour window, receipts kept a year */
+  readonly erasure?: ErasureProps;
+  /**
+   * FusionAuth's API, for the worker to confirm a deletion whose `.complete` event did not come.
+   * @default - only `.complete` events confirm; a request without one ends unconfirmed
+   */
+  readonly fusionAuth?: FusionAuthProps;
   /** @default - 1 second inline per delivery, then a queue and a worker with a 5-minute timeout */
   readonly deletion?: WebhookDeletionProps;
   readonly lambda?: WebhookLambdaProps;
@@ -138,31 +121,32 @@ export interface PassportWebhookProps {
   readonly observability?: WebhookObservabilityProps;
 }
 
-interface TodoKeys {
-  readonly userIdAttribute: string;
-  readonly sortKeyAttribute: string;
-}
-
 /**
  * The Passport (FusionAuth) webhook: an HTTP API route `POST /passport-webhook` in front of a
- * Lambda function that deletes a user's Todos from DynamoDB when Passport reports the user (or
- * their registration to the Todo application) deleted. Each request must pass the auth modes
- * configured; each event id is handled once (a dedupe table); a deletion that outlasts its
- * budget goes on in a worker behind a queue. Each function may make the calls its code makes on
- * these resources, nothing else.
+ * Lambda function that erases a user's Todos from DynamoDB once FusionAuth has committed the
+ * user's deletion (or of their registration to the Todo application). Each request must pass
+ * the auth modes configured. `user.delete` arrives inside FusionAuth's transaction, so it only
+ * records an erasure request in a ledger; the `.complete` event, or the worker asking FusionAuth's
+ * API, confirms it; the erasure runs inline within a budget and goes on in a worker behind a
+ * queue. Each function may make the calls its code makes on these resources, nothing else.
  */
 export class PassportWebhook extends Construct {
-  readonly todoTable: ITable;
+  /** The shorthand's table (`todoTable`), given or created; undefined with `targets`. */
+  readonly todoTable?: ITable;
+  /** Every table the targets erase from, each once. */
+  readonly todoTables: readonly ITable[];
+  /** One record per user and scope: open requests, and the receipts of finished erasures. */
+  readonly ledgerTable: Table;
   /** The API keys, when `api-key` is on. */
   readonly apiKeySecret?: ISecret;
   /** The HMAC secret of the Key Master signing key, when signatures may use HMAC. */
   readonly signingKeySecret?: ISecret;
   /** The Basic credentials, when `basic` is on. */
   readonly basicAuthSecret?: ISecret;
-  /** The event ids handled (Powertools Idempotency records), unless dedupe is off. */
-  readonly dedupeTable?: Table;
-  /** The queue, dead-letter queue and worker that finish long deletions. */
-  readonly deletion: DeletionQueue;
+  /** The key the worker asks FusionAuth's API with, when `fusionAuth` is set. */
+  readonly fusionAuthApiKeySecret?: ISecret;
+  /** The job queue, dead-letter queue, worker and sweep schedule that carry erasures on. */
+  readonly erasureWorker: ErasureWorker;
   readonly function: NodejsFunction;
   readonly api: HttpApi;
   /** The URL to enter in Passport, path included. */
@@ -172,72 +156,95 @@ export class PassportWebhook extends Construct {
   constructor(scope: Construct, id: string, props: PassportWebhookProps = {}) {
     super(scope, id);
     // Settings that cannot work fail here, each with its own message, rather than in CloudFormation
-    // or at the function's first cold start (the deletion queue checks its own).
+    // or at the functions' first cold start (the worker checks its own).
     const auth = resolveAuth(props.auth ?? {});
+    const erasure = resolveErasure(props.erasure ?? {});
     const timeout = props.lambda?.timeout ?? Duration.seconds(25);
     const { inlineBudget = Duration.seconds(1), ...workerSettings } = props.deletion ?? {};
     checkTimeouts(timeout, inlineBudget);
-    const dedupeWindow = resolveDedupeWindow(props.dedupe ?? {});
+    if (props.fusionAuth) checkFusionAuth(props.fusionAuth);
 
     const observability = props.observability ?? {};
     const serviceName = observability.serviceName ?? 'passport-webhook';
     const metricsNamespace = observability.metricsNamespace ?? 'PassportWebhook';
     const logRetention = observability.logRetention ?? RetentionDays.ONE_MONTH;
-    const powertools = {
-      POWERTOOLS_SERVICE_NAME: serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: observability.logLevel ?? 'INFO',
-    };
-    const keys: TodoKeys = {
-      userIdAttribute: props.todoTable?.userIdAttribute ?? 'userId',
-      sortKeyAttribute: props.todoTable?.sortKeyAttribute ?? 'todoId',
-    };
 
-    this.todoTable = props.todoTable?.table ?? this.createTodoTable(keys);
+    const targets = this.resolveTargets(props);
+    this.todoTables = targets.tables;
+    this.todoTable = props.targets ? undefined : targets.tables[0];
+    this.ledgerTable = createLedgerTable(this, 'ErasureLedger');
     this.apiKeySecret = auth.apiKey && (auth.apiKey.secret ?? this.createApiKeySecret(auth.apiKey.header));
     this.signingKeySecret = auth.signature?.hmac ? (auth.signature.hmacSecret ?? this.createSigningKeySecret()) : undefined;
     this.basicAuthSecret = auth.basicAuthSecret;
-    this.dedupeTable = dedupeWindow === undefined ? undefined : this.createDedupeTable();
-    this.deletion = new DeletionQueue(this, 'Deletion', {
+    this.fusionAuthApiKeySecret = props.fusionAuth && (props.fusionAuth.apiKeySecret ?? this.createFusionAuthApiKeySecret());
+
+    // What both functions read alike, so that the webhook and the worker run the same erasures.
+    const shared: Record<string, string> = {
+      ...targets.environment,
+      ERASURE_LEDGER_TABLE_NAME: this.ledgerTable.tableName,
+      TODO_APPLICATION_ID: props.todoApplicationId ?? '',
+      ...erasureEnvironment(erasure),
+      ...this.fusionAuthEnvironment(props.fusionAuth),
+      SECRET_CACHE_SECONDS: String(auth.secretMaxAgeSeconds),
+      POWERTOOLS_SERVICE_NAME: serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: observability.logLevel ?? 'INFO',
+      AWS_ENDPOINT_URL_DYNAMODB: '', // declared for sam local; empty: the regional endpoint
+    };
+    this.erasureWorker = new ErasureWorker(this, 'ErasureWorker', {
       ...workerSettings,
-      todoTable: this.todoTable,
-      ...keys,
-      observabilityEnvironment: powertools,
+      targets,
+      ledgerTable: this.ledgerTable,
+      fusionAuthApiKeySecret: this.fusionAuthApiKeySecret,
+      environment: shared,
+      indexSettle: erasure.indexSettle,
       logRetention,
     });
     this.function = createLambdaFunction(this, 'Function', {
-      entry: 'index.ts',
-      description: 'Deletes a user\'s Todos when Passport reports the user or their registration deleted',
-      roleDescription: 'passport-webhook function: its own log group, the Todo table, its secrets, dedupe table and queue',
+      entry: 'webhook-lambda.ts',
+      description: 'Records, confirms and erases a user\'s Todos when Passport reports the user or their registration deleted',
+      roleDescription: 'passport-webhook function: its own log group, the Todo tables, the erasure ledger, its secrets and queue',
       memorySize: props.lambda?.memorySize ?? 512,
       timeout,
       logRetention,
       environment: {
-        TODO_TABLE_NAME: this.todoTable.tableName,
-        TODO_USER_ID_ATTRIBUTE: keys.userIdAttribute,
-        TODO_SORT_KEY_ATTRIBUTE: keys.sortKeyAttribute,
-        TODO_APPLICATION_ID: props.todoApplicationId ?? '',
+        ...shared,
         ...this.authEnvironment(auth),
-        IDEMPOTENCY_TABLE_NAME: this.dedupeTable?.tableName ?? '',
-        IDEMPOTENCY_WINDOW_SECONDS: dedupeWindow === undefined ? '' : String(dedupeWindow.toSeconds()),
-        DELETION_QUEUE_URL: this.deletion.queue.queueUrl,
+        DELETION_QUEUE_URL: this.erasureWorker.queue.queueUrl,
         DELETE_BUDGET_MS: String(inlineBudget.toMilliseconds()),
-        ...powertools,
-        AWS_ENDPOINT_URL_DYNAMODB: '', // declared for sam local; empty: the regional endpoint
+        // The webhook's alone: only a delivery can erase before FusionAuth's commit.
+        ERASE_BEFORE_COMMIT: String(erasure.eraseBeforeCommit),
       },
     });
-    this.grantHandlerCalls();
+    this.grantHandlerCalls(targets);
     this.api = this.createApi(props.api ?? {}, logRetention);
     this.webhookUrl = `${this.api.apiEndpoint}${WEBHOOK_PATH}`;
     this.monitoring = new WebhookMonitoring(this, 'Monitoring', {
       function: this.function,
       api: this.api,
-      deletion: this.deletion,
+      erasureWorker: this.erasureWorker,
+      confirmWindow: Duration.seconds(erasure.confirmWindowSeconds),
       metricsNamespace,
       serviceName,
       alarmTopic: observability.alarmTopic,
       dashboardName: observability.dashboardName,
     });
+  }
+
+  /** The targets, or the shorthand's one table (created when none is given). */
+  private resolveTargets(props: PassportWebhookProps): DeletionTargets {
+    if (props.targets) {
+      if (props.todoTable) {
+        throw new Error('PassportWebhook: set targets or todoTable, not both; todoTable is the one-table shorthand of targets.');
+      }
+      return DeletionTargets.fromTargets(this, props.targets);
+    }
+    const userIdAttribute = props.todoTable?.userIdAttribute ?? 'userId';
+    if (props.todoTable?.table) {
+      return DeletionTargets.fromTodoTable(props.todoTable.table, { userIdAttribute, sortKeyAttribute: props.todoTable.sortKeyAttribute });
+    }
+    const sortKeyAttribute = props.todoTable?.sortKeyAttribute ?? 'todoId';
+    return DeletionTargets.fromTodoTable(this.createTodoTable(userIdAttribute, sortKeyAttribute), { userIdAttribute, sortKeyAttribute });
   }
 
   /**
@@ -256,7 +263,6 @@ export class PassportWebhook extends Construct {
       // Pinned as resolved, rather than left to the function's defaults, so the template says it.
       WEBHOOK_SIGNATURE_ALGORITHMS: auth.signature?.algorithms.join(',') ?? '',
       BASIC_AUTH_SECRET_ARN: this.basicAuthSecret?.secretArn ?? '',
-      SECRET_CACHE_SECONDS: String(auth.secretMaxAgeSeconds),
       WEBHOOK_API_KEYS: '',
       WEBHOOK_SIGNING_KEYS: '',
       WEBHOOK_BASIC_AUTH: '',
@@ -264,10 +270,23 @@ export class PassportWebhook extends Construct {
     };
   }
 
-  private createTodoTable(keys: TodoKeys): Table {
+  /**
+   * Both functions: the worker asks FusionAuth's API, and the webhook times a request's first look
+   * by whether it can (and checks the key is configured), though it never reads the key.
+   * FUSIONAUTH_API_KEY is for local runs only.
+   */
+  private fusionAuthEnvironment(fusionAuth: FusionAuthProps | undefined): Record<string, string> {
+    return {
+      FUSIONAUTH_URL: fusionAuth?.url ?? '',
+      FUSIONAUTH_API_KEY_SECRET_ARN: this.fusionAuthApiKeySecret?.secretArn ?? '',
+      FUSIONAUTH_API_KEY: '',
+    };
+  }
+
+  private createTodoTable(userIdAttribute: string, sortKeyAttribute: string): Table {
     return new Table(this, 'TodoTable', {
-      partitionKey: { name: keys.userIdAttribute, type: AttributeType.STRING },
-      sortKey: { name: keys.sortKeyAttribute, type: AttributeType.STRING },
+      partitionKey: { name: userIdAttribute, type: AttributeType.STRING },
+      sortKey: { name: sortKeyAttribute, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // The Todos are user data: neither a stack deletion nor a stray console click drops them.
@@ -308,36 +327,36 @@ export class PassportWebhook extends Construct {
     return secret;
   }
 
-  private createDedupeTable(): Table {
-    return new Table(this, 'DedupeTable', {
-      // Powertools Idempotency's default schema: the key `id`; `expiration` holds the epoch second
-      // a record expires, which DynamoDB's TTL then deletes at no cost.
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      timeToLiveAttribute: 'expiration',
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      // A restore after a bad write or a mistaken delete brings the replay protection back.
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Records that each expire within the window and mean nothing without this webhook: a stack
-      // deletion takes them along instead of leaving a table nobody reads.
-      removalPolicy: RemovalPolicy.DESTROY,
+  /**
+   * FusionAuth issues the key, so the stack can only hold a placeholder until `npm run register`
+   * (or the stack's put-secret-value command) writes the real one; until then FusionAuth refuses
+   * the worker's lookups and the FusionAuthLookupsRefused alarm says so. A later deploy leaves the
+   * written value alone: CloudFormation only sets it when the template's value changes.
+   */
+  private createFusionAuthApiKeySecret(): Secret {
+    const secret = new Secret(this, 'FusionAuthApiKeySecret', {
+      description: 'A FusionAuth API key allowed GET on /api/user, which the erasure worker confirms deletions with',
+      // Not a secret: a marker that no key has been written yet.
+      secretStringValue: SecretValue.unsafePlainText(FUSIONAUTH_API_KEY_PLACEHOLDER),
     });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The key is created in FusionAuth, which a rotation Lambda could only do with a key allowed to manage ' +
+        'API keys, far more than the GET on /api/user this one needs. Rotate by hand: create a new key in ' +
+        'FusionAuth, write it here, wait SECRET_CACHE_SECONDS, delete the old key.',
+    });
+    return secret;
   }
 
   /** Exactly the calls the handler makes, on these resources only. */
-  private grantHandlerCalls(): void {
-    grantTodoDeletion(this.function, this.todoTable);
+  private grantHandlerCalls(targets: DeletionTargets): void {
+    targets.grantErasure(this.function);
+    grantLedgerRecords(this.function, this.ledgerTable);
     for (const secret of [this.apiKeySecret, this.signingKeySecret, this.basicAuthSecret]) {
-      if (!secret) continue;
-      this.function.addToRolePolicy(
-        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
-      );
-      // A secret encrypted with a customer managed key also needs that key to decrypt it.
-      secret.encryptionKey?.grantDecrypt(this.function);
+      if (secret) grantSecretRead(this.function, secret);
     }
-    if (this.dedupeTable) {
-      this.function.addToRolePolicy(new PolicyStatement({ actions: DEDUPE_ACTIONS, resources: [this.dedupeTable.tableArn] }));
-    }
-    this.deletion.grantSend(this.function);
+    this.erasureWorker.grantSend(this.function);
   }
 
   private createApi(props: WebhookApiProps, logRetention: RetentionDays): HttpApi {
@@ -377,7 +396,7 @@ export class PassportWebhook extends Construct {
   }
 }
 
-/** Below API Gateway's limit, and with time to answer after the inline deletion. */
+/** Below API Gateway's limit, and with time to answer after the inline erasure. */
 function checkTimeouts(timeout: Duration, inlineBudget: Duration): void {
   if (timeout.toMilliseconds() >= API_GATEWAY_TIMEOUT.toMilliseconds()) {
     throw new Error(
@@ -391,18 +410,6 @@ function checkTimeouts(timeout: Duration, inlineBudget: Duration): void {
         `(${timeout.toHumanString()}): the delivery still has to queue the rest and answer.`,
     );
   }
-}
-
-/** The window when dedupe is on, undefined when it is off. */
-function resolveDedupeWindow(props: WebhookDedupeProps): Duration | undefined {
-  if (props.enabled === false) {
-    if (props.window) throw new Error('PassportWebhook dedupe.window is set, but dedupe.enabled is false.');
-    return undefined;
-  }
-  const window = props.window ?? Duration.days(7);
-  // IDEMPOTENCY_WINDOW_SECONDS is a whole number of seconds: toSeconds() refuses a fraction.
-  if (window.toSeconds() < 1) throw new Error('PassportWebhook dedupe.window must be at least 1 second.');
-  return window;
 }
 
 /** One JSON object per request: enough to match a Passport delivery to its Lambda invocation. */

@@ -1,5 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { checkSecureUrl } from './secure-url.ts';
 
 // These lists repeat the runtime's (lambda/config.ts, lambda/auth/signature.ts) rather than import
 // them: the runtime modules load jose and Powertools, which the CDK app has no use for. A test
@@ -28,7 +29,8 @@ export interface WebhookSignatureProps {
   readonly hmacSecret?: ISecret;
   /**
    * FusionAuth's JSON Web Key Set, `https://<FusionAuth host>/.well-known/jwks.json`, for keys
-   * FusionAuth signs with a private key (RSA, EC, EdDSA). The function fetches it over HTTPS.
+   * FusionAuth signs with a private key (RSA, EC, EdDSA). The function fetches it over HTTPS
+   * (plain HTTP only to localhost).
    * @default - no public keys: HMAC only
    */
   readonly jwksUrl?: string;
@@ -73,8 +75,9 @@ export interface WebhookAuthProps {
    */
   readonly basicAuthSecret?: ISecret;
   /**
-   * How long a container keeps a secret's value before reading it again: how long a rotation
-   * waits before Passport may switch to the new credential.
+   * How long a container keeps a secret's value before reading it again, in whole seconds and at
+   * least one: how long a rotation waits before Passport may switch to the new credential. The
+   * worker keeps FusionAuth's API key as long.
    * @default Duration.minutes(5)
    */
   readonly secretMaxAge?: Duration;
@@ -142,9 +145,17 @@ export function resolveAuth(props: WebhookAuthProps): ResolvedAuth {
     apiKey: on('api-key') ? { header: apiKeyHeader, secret: props.apiKeySecret } : undefined,
     signature: on('signature') ? resolveSignature(props.signature ?? {}) : undefined,
     basicAuthSecret: props.basicAuthSecret,
-    // A whole number of seconds: toSeconds() refuses a fraction.
-    secretMaxAgeSeconds: (props.secretMaxAge ?? Duration.minutes(5)).toSeconds(),
+    secretMaxAgeSeconds: resolveSecretMaxAge(props.secretMaxAge ?? Duration.minutes(5)),
   };
+}
+
+/** SECRET_CACHE_SECONDS: whole seconds, and at least one, or every request would read the secret. */
+function resolveSecretMaxAge(maxAge: Duration): number {
+  const seconds = maxAge.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw invalid(`secretMaxAge must be a whole number of seconds, at least 1; got ${maxAge.toHumanString()}.`);
+  }
+  return seconds;
 }
 
 function resolveModes(listed: readonly string[]): readonly WebhookAuthMode[] {
@@ -159,9 +170,7 @@ function resolveModes(listed: readonly string[]): readonly WebhookAuthMode[] {
 
 function resolveSignature(props: WebhookSignatureProps): ResolvedSignature {
   const { hmacSecret, jwksUrl } = props;
-  if (jwksUrl !== undefined && !Token.isUnresolved(jwksUrl) && !/^https:\/\/[^/]/.test(jwksUrl)) {
-    throw invalid(`signature.jwksUrl must be an https URL, such as https://auth.example.com/.well-known/jwks.json; got "${jwksUrl}".`);
-  }
+  if (jwksUrl !== undefined) checkSecureUrl(jwksUrl, 'auth.signature.jwksUrl', 'https://auth.example.com/.well-known/jwks.json');
   // As the function defaults them: HS256 for a secret, RS256 for public keys; with neither given,
   // HMAC with a generated secret, which FusionAuth's Key Master can import.
   const defaults: WebhookSignatureAlgorithm[] = [];

@@ -7,7 +7,9 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  type IWidget,
   MathExpression,
+  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,9 +18,11 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+// Import-free on purpose: the metrics' names and dimensions as the functions publish them.
+import { DELIVERY_METRIC_DIMENSIONS, ERASURE_METRIC_DIMENSIONS, type ErasureMetricName } from '../lambda/metric-schema.ts';
 
-/** The part of the webhook that finishes long deletions. */
-export interface DeletionMonitoringTargets {
+/** The part of the webhook that confirms, carries on and checks erasures. */
+export interface ErasureMonitoringTargets {
   readonly worker: IFunction;
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
@@ -27,7 +31,9 @@ export interface DeletionMonitoringTargets {
 export interface WebhookMonitoringProps {
   readonly function: IFunction;
   readonly api: IHttpApi;
-  readonly deletion: DeletionMonitoringTargets;
+  readonly erasureWorker: ErasureMonitoringTargets;
+  /** How long a request waits for its confirmation: one older than this, and a look's delay, is stuck. */
+  readonly confirmWindow: Duration;
   /** Where both functions publish their EMF metrics (POWERTOOLS_METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
   /** The `service` dimension of those metrics (POWERTOOLS_SERVICE_NAME). */
@@ -38,9 +44,11 @@ export interface WebhookMonitoringProps {
 }
 
 const PERIOD = Duration.minutes(5);
-/** The dimensions of the webhook's metrics (lambda/handler.ts) and of the worker's (lambda/deletion/worker.ts). */
-const DELIVERY_DIMENSIONS = ['eventType', 'outcome'];
-const JOB_DIMENSIONS = ['outcome'];
+/** SQS's longest delay: the most a request can wait for its last look past the end of its window. */
+const LAST_LOOK_DELAY = Duration.seconds(900);
+/** The dashboard is 24 units wide: three widgets a row. */
+const WIDGET_WIDTH = 8;
+const PER_ROW = 3;
 
 interface TitledAlarm {
   readonly alarm: Alarm;
@@ -48,56 +56,26 @@ interface TitledAlarm {
 }
 
 /**
- * Alarms on what Passport would notice (a crash, a 5xx, a throttled function) and on deletions
- * that did not finish (a job in the dead-letter queue, a crashed worker), and a dashboard with
- * those alarms above graphs of the webhook, the queue and the worker.
+ * Alarms on what FusionAuth would notice (a crash, a 5xx, a throttled function), on erasures that
+ * need a person (unconfirmed, stuck, refused by FusionAuth's API, dead-lettered) and on the worker
+ * itself, and a dashboard with those alarms above graphs of deliveries, the erasure lifecycle,
+ * the queues and the worker.
  */
 export class WebhookMonitoring extends Construct {
   readonly alarms: readonly Alarm[];
   readonly dashboard: Dashboard;
 
-  constructor(scope: Construct, id: string, props: WebhookMonitoringProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: WebhookMonitoringProps,
+  ) {
     super(scope, id);
-    const { function: fn, api, deletion } = props;
-    const sum = { period: PERIOD, statistic: Stats.SUM };
-    const maximum = { period: PERIOD, statistic: Stats.MAXIMUM };
-
-    const webhookAlarms = [
-      this.alarmOnAny(
-        'FunctionErrors',
-        'Function errors',
-        fn.metricErrors(sum),
-        'The webhook function crashed or timed out, so Passport got no answer from the handler.',
-      ),
-      this.alarmOnAny(
-        'Api5xx',
-        'API 5xx answers',
-        api.metricServerError(sum),
-        'The webhook answered Passport with a 5xx: a delivery failed, and a transactional event was rolled back.',
-      ),
-      this.alarmOnAny(
-        'FunctionThrottles',
-        'Function throttles',
-        fn.metricThrottles(sum),
-        'Lambda throttled the webhook function: deliveries were refused for lack of concurrency.',
-      ),
-    ];
-    const deletionAlarms = [
-      this.alarmOnAny(
-        'DeadLetterQueueMessages',
-        'Deletion jobs in the dead-letter queue',
-        deletion.deadLetterQueue.metricApproximateNumberOfMessagesVisible(maximum),
-        'A deletion job failed every receive and was dead-lettered: a deleted user still has Todos. ' +
-          'The README (When the dead-letter alarm fires) says how to inspect, fix and redrive it.',
-      ),
-      this.alarmOnAny(
-        'WorkerErrors',
-        'Worker errors',
-        deletion.worker.metricErrors(sum),
-        'The deletion worker crashed or timed out; its job returns to the queue and is dead-lettered if it keeps failing.',
-      ),
-    ];
-    this.alarms = [...webhookAlarms, ...deletionAlarms].map(({ alarm }) => alarm);
+    const webhookAlarms = this.createWebhookAlarms();
+    const erasureAlarms = this.createErasureAlarms();
+    const fusionAuthAlarm = this.createFusionAuthAlarm();
+    const workerAlarms = this.createWorkerAlarms();
+    this.alarms = [...webhookAlarms, ...erasureAlarms, fusionAuthAlarm, ...workerAlarms].map(({ alarm }) => alarm);
     if (props.alarmTopic) {
       const action = new SnsAction(props.alarmTopic);
       for (const alarm of this.alarms) {
@@ -105,79 +83,266 @@ export class WebhookMonitoring extends Construct {
         alarm.addOkAction(action);
       }
     }
-
-    const search = (metricName: string, statistic: string, dimensions: readonly string[]) =>
-      searchExpression(props.metricsNamespace, props.serviceName, metricName, statistic, dimensions);
-    const graph = (title: string, left: IMetric[]) => new GraphWidget({ title, left, width: 8 });
-    const alarmWidgets = (alarms: readonly TitledAlarm[]) =>
-      alarms.map(({ alarm, title }) => new AlarmWidget({ alarm, title, width: 8 }));
+    // Each part's alarms above its graphs; the FusionAuth alarm graphs its own metric.
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(1),
-      widgets: [
-        alarmWidgets(webhookAlarms),
-        [
-          graph('Deliveries by event type and outcome', [search('Deliveries', Stats.SUM, DELIVERY_DIMENSIONS)]),
-          graph('Todos deleted inline', [search('TodosDeleted', Stats.SUM, DELIVERY_DIMENSIONS)]),
-          graph('Delivery duration, p99 (ms)', [search('DeliveryDuration', Stats.p(99), DELIVERY_DIMENSIONS)]),
-        ],
-        [
-          ...alarmWidgets(deletionAlarms),
-          graph('Deletions queued', [search('DeletionsQueued', Stats.SUM, DELIVERY_DIMENSIONS)]),
-        ],
-        [
-          graph('Deletion queue: jobs waiting and in progress', [
-            deletion.queue.metricApproximateNumberOfMessagesVisible({ ...maximum, label: 'waiting' }),
-            deletion.queue.metricApproximateNumberOfMessagesNotVisible({ ...maximum, label: 'in progress' }),
-          ]),
-          graph('Deletion queue: oldest job waiting (s)', [deletion.queue.metricApproximateAgeOfOldestMessage(maximum)]),
-          graph('Dead-letter queue: jobs', [deletion.deadLetterQueue.metricApproximateNumberOfMessagesVisible(maximum)]),
-        ],
-        [
-          graph('Worker: Todos deleted by outcome', [search('TodosDeleted', Stats.SUM, JOB_DIMENSIONS)]),
-          graph('Worker: failed jobs', [search('DeletionJobFailures', Stats.SUM, JOB_DIMENSIONS)]),
-          graph('Worker: invocations and errors', [
-            deletion.worker.metricInvocations({ ...sum, label: 'invocations' }),
-            deletion.worker.metricErrors({ ...sum, label: 'errors' }),
-          ]),
-        ],
-      ],
+      widgets: rows([
+        ...alarmWidgets(webhookAlarms),
+        ...this.deliveryGraphs(),
+        ...alarmWidgets(erasureAlarms),
+        ...this.erasureGraphs(),
+        ...alarmWidgets([fusionAuthAlarm]),
+        ...alarmWidgets(workerAlarms),
+        ...this.workerGraphs(),
+      ]),
     });
   }
 
+  private createWebhookAlarms(): TitledAlarm[] {
+    const { function: fn, api } = this.props;
+    return [
+      this.alarmOnAny(
+        'FunctionErrors',
+        'Function errors',
+        fn.metricErrors(SUM),
+        'The webhook function crashed or timed out, so FusionAuth got no answer from the handler.',
+      ),
+      this.alarmOnAny(
+        'Api5xx',
+        'API 5xx answers',
+        api.metricServerError(SUM),
+        'The webhook answered FusionAuth with a 5xx: a delivery failed, and FusionAuth retries it or rolls its transaction back.',
+      ),
+      this.alarmOnAny(
+        'FunctionThrottles',
+        'Function throttles',
+        fn.metricThrottles(SUM),
+        'Lambda throttled the webhook function: deliveries were refused for lack of concurrency.',
+      ),
+    ];
+  }
+
+  private createErasureAlarms(): TitledAlarm[] {
+    const stuckAfter = this.props.confirmWindow.plus(LAST_LOOK_DELAY);
+    return [
+      this.alarmOnAny(
+        'ErasuresUnconfirmed',
+        'Erasures unconfirmed',
+        this.erasureTotal('ErasuresUnconfirmed'),
+        'An erasure request ended unconfirmed: within its window neither a .complete event nor FusionAuth\'s API showed ' +
+          'whether the user (or registration) was deleted, so nothing was erased. A person must check the user in ' +
+          'FusionAuth, then erase or close the request: its ledger record is in state unconfirmed.',
+      ),
+      this.gaugeAlarm('OpenUnconfirmed', 'Unconfirmed erasures open', this.openErasureGauge('OpenErasures', 'unconfirmed'), {
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        description:
+          'The ledger holds erasure requests that ended unconfirmed and nobody has resolved: a user may be deleted in ' +
+          'FusionAuth with their Todos still here. Check each in FusionAuth and erase or close it; the alarm clears ' +
+          'when none is left.',
+      }),
+      this.gaugeAlarm('OldestRequestedErasure', 'Oldest requested erasure (s)', this.openErasureGauge('OldestOpenErasureAge', 'requested'), {
+        threshold: stuckAfter.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description:
+          `An erasure request has waited longer than its confirmation window and a last look (${stuckAfter.toHumanString()}): ` +
+          "nobody is looking at it. The job for its next look was lost or keeps failing: check the worker's errors " +
+          'and the dead-letter queue.',
+      }),
+    ];
+  }
+
+  private createFusionAuthAlarm(): TitledAlarm {
+    return this.alarmOnAny(
+      'FusionAuthLookupsRefused',
+      'FusionAuth lookups refused',
+      this.erasureTotal('FusionAuthLookupsRefused'),
+      "FusionAuth answered 401 or 403 to the worker's GET /api/user: the confirmation key is wrong, was deleted, or " +
+        'lacks GET on /api/user (or its tenant). Requests wait, and end unconfirmed, until the key in the FusionAuth ' +
+        'API key secret is fixed.',
+    );
+  }
+
+  private createWorkerAlarms(): TitledAlarm[] {
+    const { worker, deadLetterQueue } = this.props.erasureWorker;
+    return [
+      this.alarmOnAny(
+        'ErasureJobsDeadLettered',
+        'Erasure jobs set aside',
+        this.erasureTotal('ErasureJobsDeadLettered'),
+        'The worker set an erasure job aside in the dead-letter queue: its chain hopped too often or ran too long ' +
+          'without ending. Its erasure is unfinished; the message says why. Fix the cause, then redrive it.',
+      ),
+      this.alarmOnAny(
+        'DeadLetterQueueMessages',
+        'Erasure jobs in the dead-letter queue',
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible(MAXIMUM),
+        'An erasure job failed every receive, or was set aside, and waits in the dead-letter queue: an erasure (or a ' +
+          'look at one) is unfinished. Inspect the message and the worker\'s log, fix the cause, then redrive it ' +
+          '(the RedriveCommand output).',
+      ),
+      this.alarmOnAny(
+        'WorkerErrors',
+        'Worker errors',
+        worker.metricErrors(SUM),
+        'The erasure worker crashed or timed out; its jobs return to the queue and are dead-lettered if they keep failing.',
+      ),
+    ];
+  }
+
+  private deliveryGraphs(): IWidget[] {
+    return [
+      graph('Deliveries by event type and outcome', [this.search('Deliveries', Stats.SUM)]),
+      graph('Delivery duration, p99 (ms)', [this.search('DeliveryDuration', Stats.p(99))]),
+      graph('Inline: Todos erased, and deliveries that queued the rest', [
+        this.search('TodosDeleted', Stats.SUM, 'erased'),
+        this.search('DeletionsQueued', Stats.SUM, 'queued'),
+      ]),
+    ];
+  }
+
+  private erasureGraphs(): IWidget[] {
+    return [
+      graph('Erasures requested', [this.search('ErasuresRequested', Stats.SUM)]),
+      graph('Erasures confirmed, by method', [this.search('ErasuresConfirmed', Stats.SUM)]),
+      graph('Erasures rolled back and unconfirmed', [
+        this.search('ErasuresRolledBack', Stats.SUM, 'rolled back'),
+        this.search('ErasuresUnconfirmed', Stats.SUM, 'unconfirmed'),
+      ]),
+      graph('Erasures erased', [this.search('ErasuresErased', Stats.SUM)]),
+      graph('Todos erased', [this.search('TodosErased', Stats.SUM)]),
+      graph('Erasure duration, request to receipt (s)', [
+        this.search('ErasureDuration', Stats.p(50), 'p50'),
+        this.search('ErasureDuration', Stats.p(99), 'p99'),
+      ]),
+      graph('Open erasures, by state', [this.search('OpenErasures', Stats.MAXIMUM)]),
+      graph('Oldest open erasure, by state (s)', [this.search('OldestOpenErasureAge', Stats.MAXIMUM)]),
+    ];
+  }
+
+  private workerGraphs(): IWidget[] {
+    const { worker, queue, deadLetterQueue } = this.props.erasureWorker;
+    return [
+      graph('Job queue: jobs waiting and in progress', [
+        queue.metricApproximateNumberOfMessagesVisible({ ...MAXIMUM, label: 'waiting' }),
+        queue.metricApproximateNumberOfMessagesNotVisible({ ...MAXIMUM, label: 'in progress' }),
+      ]),
+      graph('Job queue: oldest job waiting (s)', [queue.metricApproximateAgeOfOldestMessage(MAXIMUM)]),
+      graph('Dead-letter queue: jobs', [deadLetterQueue.metricApproximateNumberOfMessagesVisible(MAXIMUM)]),
+      graph('Worker: invocations and errors', [
+        worker.metricInvocations({ ...SUM, label: 'invocations' }),
+        worker.metricErrors({ ...SUM, label: 'errors' }),
+      ]),
+      graph('Job hops, by kind (max)', [this.search('ErasureJobHops', Stats.MAXIMUM)]),
+      graph('Jobs set aside, by kind', [this.search('ErasureJobsDeadLettered', Stats.SUM)]),
+    ];
+  }
+
+  /**
+   * One line per combination of the metric's dimensions: the functions add them per delivery or
+   * erasure, so the combinations are only known at run time, which is what a SEARCH expression is
+   * for. The schema names exactly the metric's dimensions (lambda/metric-schema.ts) and `service`,
+   * so a metric name published with other dimensions stays apart. The dynamic label names each
+   * line after its dimensions.
+   */
+  private search(metricName: DeliveryMetricName | ErasureMetricName, statistic: string, prefix?: string): IMetric {
+    const dimensions = dimensionsOf(metricName);
+    const label = [prefix, ...dimensions.map((dimension) => `\${PROP('Dim.${dimension}')}`)].filter(Boolean).join(' ');
+    return new MathExpression({
+      expression: `SEARCH('${this.schema(dimensions)} MetricName="${metricName}" service="${this.props.serviceName}"', '${statistic}', ${PERIOD.toSeconds()})`,
+      usingMetrics: {},
+      label: label || metricName,
+      period: PERIOD,
+    });
+  }
+
+  /**
+   * A lifecycle metric summed over all its dimension values (a scope, a job kind), as one series an
+   * alarm can watch: a Metrics Insights query over the same schema as the dashboard's SEARCH.
+   */
+  private erasureTotal(metricName: ErasureMetricName): IMetric {
+    const dimensions = ERASURE_METRIC_DIMENSIONS[metricName];
+    if (dimensions.length === 0) {
+      return new Metric({ ...SUM, namespace: this.props.metricsNamespace, metricName, dimensionsMap: { service: this.props.serviceName } });
+    }
+    const schema = `SCHEMA("${this.props.metricsNamespace}", ${[...dimensions, 'service'].sort().join(', ')})`;
+    return new MathExpression({
+      expression: `SELECT SUM(${metricName}) FROM ${schema} WHERE service = '${this.props.serviceName}'`,
+      usingMetrics: {},
+      label: metricName,
+      period: PERIOD,
+    });
+  }
+
+  /** A sweep gauge (the sweep publishes each open state every 5 minutes) for one state. */
+  private openErasureGauge(metricName: 'OpenErasures' | 'OldestOpenErasureAge', state: string): IMetric {
+    return new Metric({
+      ...MAXIMUM,
+      namespace: this.props.metricsNamespace,
+      metricName,
+      dimensionsMap: { service: this.props.serviceName, state },
+    });
+  }
+
+  private schema(dimensions: readonly string[]): string {
+    return `{"${this.props.metricsNamespace}",${[...dimensions, 'service'].sort().join(',')}}`;
+  }
+
   private alarmOnAny(id: string, title: string, metric: IMetric, description: string): TitledAlarm {
-    const alarm = new Alarm(this, id, {
-      metric,
-      alarmDescription: description,
+    return this.alarm(id, title, metric, {
       threshold: 1,
-      evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description,
       // No invocations (or an idle queue, which SQS stops reporting) means nothing went wrong.
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private gaugeAlarm(id: string, title: string, metric: IMetric, options: Omit<AlarmOptions, 'treatMissingData'>): TitledAlarm {
+    // A period the sweep missed (a busy queue delays it) keeps the alarm as it was, rather than
+    // clearing it until the next sweep.
+    return this.alarm(id, title, metric, { ...options, treatMissingData: TreatMissingData.IGNORE });
+  }
+
+  private alarm(id: string, title: string, metric: IMetric, options: AlarmOptions): TitledAlarm {
+    const alarm = new Alarm(this, id, {
+      metric,
+      alarmDescription: options.description,
+      threshold: options.threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: options.comparisonOperator,
+      treatMissingData: options.treatMissingData,
     });
     return { alarm, title };
   }
 }
 
-/**
- * One line per combination of `dimensions`: the functions add them per delivery or job, so the
- * combinations are only known at run time, which is what a SEARCH expression is for. The schema
- * names exactly the metric's dimensions, `service` among them, so the webhook's TodosDeleted
- * (by event type and outcome) and the worker's (by outcome) stay apart. The dynamic label names
- * each line after its dimensions.
- */
-function searchExpression(
-  namespace: string,
-  service: string,
-  metricName: string,
-  statistic: string,
-  dimensions: readonly string[],
-): IMetric {
-  const schema = `{"${namespace}",${[...dimensions, 'service'].sort().join(',')}}`;
-  return new MathExpression({
-    expression: `SEARCH('${schema} MetricName="${metricName}" service="${service}"', '${statistic}', ${PERIOD.toSeconds()})`,
-    usingMetrics: {},
-    label: dimensions.map((dimension) => `\${PROP('Dim.${dimension}')}`).join(' '),
-    period: PERIOD,
-  });
+interface AlarmOptions {
+  readonly threshold: number;
+  readonly comparisonOperator: ComparisonOperator;
+  /** What the alarm means and what to do. */
+  readonly description: string;
+  readonly treatMissingData: TreatMissingData;
+}
+
+type DeliveryMetricName = 'Deliveries' | 'DeliveryDuration' | 'TodosDeleted' | 'DeletionsQueued';
+
+const SUM = { period: PERIOD, statistic: Stats.SUM };
+const MAXIMUM = { period: PERIOD, statistic: Stats.MAXIMUM };
+
+/** Every delivery metric carries the delivery's dimensions; each lifecycle metric its own. */
+const dimensionsOf = (metricName: DeliveryMetricName | ErasureMetricName): readonly string[] =>
+  metricName in ERASURE_METRIC_DIMENSIONS ? ERASURE_METRIC_DIMENSIONS[metricName as ErasureMetricName] : DELIVERY_METRIC_DIMENSIONS;
+
+const graph = (title: string, left: IMetric[]): IWidget => new GraphWidget({ title, left, width: WIDGET_WIDTH });
+
+const alarmWidgets = (alarms: readonly TitledAlarm[]): IWidget[] =>
+  alarms.map(({ alarm, title }) => new AlarmWidget({ alarm, title, width: WIDGET_WIDTH }));
+
+/** Widgets three to a row, in order. */
+function rows(widgets: readonly IWidget[]): IWidget[][] {
+  const grouped: IWidget[][] = [];
+  for (let start = 0; start < widgets.length; start += PER_ROW) grouped.push(widgets.slice(start, start + PER_ROW));
+  return grouped;
 }

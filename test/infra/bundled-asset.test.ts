@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readJob } from '../../lambda/erasure/jobs.ts';
+import { ensureLedgerTable, ensureTodoTable, type LocalDynamoDb, localClient, startDynalite } from '../../local/dynamodb.ts';
 import { synthesizedAssembly } from '../support/synth.ts';
 
 const EVENTS = new URL('../../events/', import.meta.url);
+const event = (file: string) => JSON.parse(readFileSync(new URL(file, EVENTS), 'utf8'));
 
 /** `npx cdk synth` as a person runs it: real bundling, cdk-nag and CloudFormation validation, offline. */
 let outdir: string;
@@ -34,8 +38,8 @@ describe('npx cdk synth', () => {
 });
 
 describe.each([
-  ['WebhookFunction', 'lambda/index.ts', ['BatchWriteItem', 'SendMessage', 'GetSecretValue']],
-  ['DeletionWorkerFunction', 'lambda/worker.ts', ['BatchWriteItem', 'SendMessage']],
+  ['WebhookFunction', 'lambda/webhook-lambda.ts', ['DescribeTable', 'BatchWriteItem', 'GetItem', 'PutItem', 'SendMessage', 'GetSecretValue']],
+  ['DeletionWorkerFunction', 'lambda/worker-lambda.ts', ['DescribeTable', 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'SendMessage', 'GetSecretValue']],
 ])('the bundled %s', (id, entry, commands) => {
   it('is one minified ES module that gives bundled CommonJS code a require', () => {
     expect(code(id).split('\n')[0]).toBe(
@@ -63,29 +67,53 @@ describe.each([
   });
 });
 
+describe('the sample worker event', () => {
+  it('carries an erasure job the worker reads, with the MD5 SQS gives its body', () => {
+    const [record] = event('erasure-job.json').Records;
+    expect(readJob(record.body)).toMatchObject({ kind: 'erase', subject: { scope: 'user' }, cycle: 1, hop: 0 });
+    expect(record.md5OfBody).toBe(createHash('md5').update(record.body).digest('hex'));
+  });
+});
+
 describe('loaded as the Lambda runtime loads it', () => {
+  // Each handler describes its targets' tables at init (a top-level await), so a DynamoDB is needed.
+  let dynamoDb: LocalDynamoDb;
+  beforeAll(async () => {
+    dynamoDb = await startDynalite(0, undefined, '127.0.0.1');
+    const client = localClient(dynamoDb.endpoint);
+    await ensureTodoTable(client, { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' });
+    await ensureLedgerTable(client, 'Erasures');
+    client.destroy();
+  });
+  afterAll(async () => {
+    await dynamoDb.close();
+  });
+
+  const stubTables = () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamoDb.endpoint);
+    vi.stubEnv('TODO_TABLE_NAME', 'Todos');
+    vi.stubEnv('ERASURE_LEDGER_TABLE_NAME', 'Erasures');
+  };
   afterEach(() => {
     vi.unstubAllEnvs();
   });
 
   it('the webhook exports the handler, which answers an event', async () => {
-    vi.stubEnv('TODO_TABLE_NAME', 'Todos');
+    stubTables();
     vi.stubEnv('WEBHOOK_API_KEYS', 'local-webhook-key');
     const { handler } = await load('WebhookFunction');
     expect(handler).toBeTypeOf('function');
-    const event = JSON.parse(readFileSync(new URL('wrong-key.json', EVENTS), 'utf8'));
-    await expect(handler(event)).resolves.toMatchObject({ statusCode: 401 });
+    await expect(handler(event('wrong-key.json'))).resolves.toMatchObject({ statusCode: 401 });
   });
 
   it('the worker exports the handler, which reports a job it cannot read back to SQS', async () => {
-    vi.stubEnv('TODO_TABLE_NAME', 'Todos');
-    vi.stubEnv('DELETION_QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/123456789012/deletions');
+    stubTables();
+    vi.stubEnv('DELETION_QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/123456789012/erasures');
     const { handler } = await load('DeletionWorkerFunction');
     expect(handler).toBeTypeOf('function');
-    const event = JSON.parse(readFileSync(new URL('deletion-job.json', EVENTS), 'utf8'));
-    const [record] = event.Records;
-    // No user id: it fails before any AWS call, as a batch item failure SQS retries and dead-letters.
-    const unreadable = { Records: [{ ...record, body: JSON.stringify({ eventType: 'user.delete' }) }] };
+    const [record] = event('erasure-job.json').Records;
+    // No kind: it fails before any AWS call, as a batch item failure SQS retries and dead-letters.
+    const unreadable = { Records: [{ ...record, body: JSON.stringify({ subject: { userId: 'someone' } }) }] };
     await expect(handler(unreadable)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
   });
 });

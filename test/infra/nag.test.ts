@@ -14,8 +14,21 @@ const EXISTING_RESOURCES = {
   basicAuthSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/basic-AbC123',
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:webhook-alarms',
 };
-/** Every secret generated, and the dedupe table left out. */
-const GENERATED_SECRETS = { auth: 'api-key,signature', dedupe: 'false' };
+/** Every secret generated: the API key, the signing key and the FusionAuth key's placeholder. */
+const GENERATED_SECRETS = { auth: 'api-key,signature', fusionAuthUrl: 'https://auth.example.com' };
+/**
+ * Deletion targets on imported tables (one with `attribute`, whose Query may read any of its
+ * table's indexes) and FusionAuth's API with an existing key.
+ */
+const TARGETS_AND_FUSIONAUTH = {
+  deletionTargets: JSON.stringify([
+    { table: 'Todos', attribute: 'ownerId' },
+    { table: 'Notes', index: 'byUser', partitionKey: 'USER#{userId}' },
+  ]),
+  fusionAuthUrl: 'https://auth.example.com',
+  fusionAuthApiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/fusionauth-key-AbC123',
+};
+const TODOS_INDEXES = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/Todos/index/*]';
 
 /** Every acknowledgement in the app, by rule id, with its reason and where it was made. */
 function acknowledgements(root: IConstruct) {
@@ -31,20 +44,38 @@ describe('cdk-nag AWS Solutions checks', () => {
   it.each([
     ['with the defaults', {}],
     ['with every auth mode, an existing table, secrets and alarm topic', EXISTING_RESOURCES],
-    ['with generated API key and signing secrets, without dedupe', GENERATED_SECRETS],
+    ['with generated API key, signing and FusionAuth key secrets', GENERATED_SECRETS],
+    ['with deletion targets on imported tables and FusionAuth\'s API', TARGETS_AND_FUSIONAUTH],
   ])('find nothing unacknowledged in the app %s', (_, context) => {
     const { app } = synthesizeApp(context);
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
   });
 
-  it('are acknowledged only where needed, each with its reason, on the construct it concerns', () => {
-    const { app } = synthesizeApp(GENERATED_SECRETS);
+  it.each([
+    [
+      'generated secrets',
+      GENERATED_SECRETS,
+      [
+        ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
+        ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/SigningKeySecret'],
+        ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/FusionAuthApiKeySecret'],
+        ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
+      ],
+    ],
+    [
+      'a target that may read any index of its table',
+      TARGETS_AND_FUSIONAUTH,
+      [
+        ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
+        [`Annotation::${TODOS_INDEXES}`, 'PassportWebhookStack/Webhook/ErasureWorker/FunctionRole'],
+        [`Annotation::${TODOS_INDEXES}`, 'PassportWebhookStack/Webhook/FunctionRole'],
+        ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
+      ],
+    ],
+  ])('are acknowledged only where needed, each with its reason, on the construct it concerns: %s', (_, context, expected) => {
+    const { app } = synthesizeApp(context);
     const found = acknowledgements(app);
-    expect(found.map(({ id, path }) => [id, path])).toEqual([
-      ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
-      ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/SigningKeySecret'],
-      ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
-    ]);
+    expect(found.map(({ id, path }) => [id, path])).toEqual(expected);
     for (const { reason } of found) expect(reason.length).toBeGreaterThan(80);
   });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_KEYS, LEDGER_TTL_ATTRIBUTE, OPEN_INDEX } from '../../lambda/erasure/ledger-schema.ts';
+import { DELIVERY_METRIC_DIMENSIONS, ERASURE_METRIC_DIMENSIONS, type ErasureMetricName } from '../../lambda/metric-schema.ts';
 import { onlyResource, synthesizeApp } from '../support/cdk-app.ts';
 import { arn, dashboardOf, idOf, ref, resources, statementsOf } from './template.ts';
 
@@ -13,19 +15,51 @@ beforeAll(() => {
 const webhook = () => resources(template).WebhookFunction!;
 const worker = () => resources(template).DeletionWorkerFunction!;
 const todoTable = () => idOf(template, 'AWS::DynamoDB::Table', /TodoTable/);
-const dedupeTable = () => idOf(template, 'AWS::DynamoDB::Table', /DedupeTable/);
-const queue = () => idOf(template, 'AWS::SQS::Queue', /DeletionQueue[0-9A-F]{8}$/);
+const ledgerTable = () => idOf(template, 'AWS::DynamoDB::Table', /ErasureLedger/);
+const queue = () => idOf(template, 'AWS::SQS::Queue', /ErasureWorkerQueue[0-9A-F]{8}$/);
 const deadLetterQueue = () => idOf(template, 'AWS::SQS::Queue', /DeadLetterQueue/);
 const secret = () => idOf(template, 'AWS::SecretsManager::Secret');
 const logGroupOf = (fn: () => { Properties: Record<string, any> }) => fn().Properties.LoggingConfig.LogGroup.Ref as string;
 
-/** Every variable name the runtime reads: lambda/config.ts and lambda/deletion/config.ts quote them, lambda/observability.ts reads process.env. */
-function variablesTheRuntimeReads(): string[] {
+/** Variables the runtime refuses to start with: it names them to say they are no longer read. */
+const RETIRED_VARIABLES = ['IDEMPOTENCY_TABLE_NAME', 'IDEMPOTENCY_WINDOW_SECONDS'];
+
+/**
+ * Every variable name a function reads: its config modules quote them, lambda/observability.ts
+ * reads process.env. The webhook reads lambda/config.ts, which reads the erasure config too.
+ */
+function variablesTheRuntimeReads(configFiles: readonly string[]): string[] {
   const source = (file: string) => readFileSync(new URL(`../../lambda/${file}`, import.meta.url), 'utf8');
-  const quoted = ['config.ts', 'deletion/config.ts'].flatMap((file) => [...source(file).matchAll(/'([A-Z]+(?:_[A-Z0-9]+)+)'/g)].map(([, name]) => name!));
+  const quoted = configFiles.flatMap((file) => [...source(file).matchAll(/'([A-Z]+(?:_[A-Z0-9]+)+)'/g)].map(([, name]) => name!));
   const read = [...source('observability.ts').matchAll(/process\.env\.([A-Z_]+)/g)].map(([, name]) => name!);
-  return [...new Set([...quoted, ...read])];
+  return [...new Set([...quoted, ...read])].filter((name) => !RETIRED_VARIABLES.includes(name));
 }
+const ERASURE_CONFIG = ['erasure/erasure-config.ts', 'targets/target-spec.ts'];
+
+/** Both functions' variables about the Todos, the ledger, erasures and Powertools. */
+const sharedVariables = () => ({
+  DELETION_TARGETS: '',
+  TODO_TABLE_NAME: ref(todoTable()),
+  TODO_USER_ID_ATTRIBUTE: 'userId',
+  TODO_SORT_KEY_ATTRIBUTE: 'todoId',
+  ERASURE_LEDGER_TABLE_NAME: ref(ledgerTable()),
+  TODO_APPLICATION_ID: '',
+  ERASURE_CONFIRM_DELAY_SECONDS: '10',
+  ERASURE_CONFIRM_WINDOW_SECONDS: '3600',
+  ERASURE_RETENTION_DAYS: '365',
+  ERASURE_SECOND_PASS_SECONDS: '',
+  INDEX_SETTLE_MS: '1000',
+  FUSIONAUTH_URL: '',
+  FUSIONAUTH_API_KEY_SECRET_ARN: '',
+  FUSIONAUTH_API_KEY: '',
+  SECRET_CACHE_SECONDS: '300',
+  DELETION_QUEUE_URL: ref(queue()),
+  POWERTOOLS_SERVICE_NAME: 'passport-webhook',
+  POWERTOOLS_METRICS_NAMESPACE: 'PassportWebhook',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+  AWS_ENDPOINT_URL_DYNAMODB: '',
+});
 
 describe('API', () => {
   it('is an HTTP API with the one route POST /passport-webhook', () => {
@@ -91,6 +125,12 @@ describe('functions', () => {
   it('have a log group each', () => {
     expect(logGroupOf(webhook)).not.toBe(logGroupOf(worker));
   });
+
+  it('declare no variable of the retired dedupe, which the runtime refuses to start with', () => {
+    for (const fn of [webhook, worker]) {
+      expect(Object.keys(fn().Properties.Environment.Variables).filter((name) => name.startsWith('IDEMPOTENCY_'))).toEqual([]);
+    }
+  });
 });
 
 describe('webhook function', () => {
@@ -99,12 +139,9 @@ describe('webhook function', () => {
     expect(webhook().Properties.MemorySize).toBe(512);
   });
 
-  it('gets the environment the handler reads: API key auth, dedupe, the queue, the 1-second budget', () => {
+  it('gets the environment the handler reads: the Todo table, the ledger, API key auth, the queue, the 1-second budget', () => {
     expect(webhook().Properties.Environment.Variables).toEqual({
-      TODO_TABLE_NAME: ref(todoTable()),
-      TODO_USER_ID_ATTRIBUTE: 'userId',
-      TODO_SORT_KEY_ATTRIBUTE: 'todoId',
-      TODO_APPLICATION_ID: '',
+      ...sharedVariables(),
       WEBHOOK_AUTH: 'api-key',
       WEBHOOK_API_KEY_HEADER: 'Authorization',
       API_KEY_SECRET_ARN: ref(secret()),
@@ -112,55 +149,47 @@ describe('webhook function', () => {
       WEBHOOK_JWKS_URL: '',
       WEBHOOK_SIGNATURE_ALGORITHMS: '',
       BASIC_AUTH_SECRET_ARN: '',
-      SECRET_CACHE_SECONDS: '300',
       WEBHOOK_API_KEYS: '',
       WEBHOOK_SIGNING_KEYS: '',
       WEBHOOK_BASIC_AUTH: '',
       WEBHOOK_JWKS_FILE: '',
-      IDEMPOTENCY_TABLE_NAME: ref(dedupeTable()),
-      IDEMPOTENCY_WINDOW_SECONDS: '604800',
-      DELETION_QUEUE_URL: ref(queue()),
       DELETE_BUDGET_MS: '1000',
-      POWERTOOLS_SERVICE_NAME: 'passport-webhook',
-      POWERTOOLS_METRICS_NAMESPACE: 'PassportWebhook',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
-      AWS_ENDPOINT_URL_DYNAMODB: '',
+      ERASE_BEFORE_COMMIT: 'false',
     });
   });
 
-  it('declares every variable the runtime reads, so that sam local --env-vars can set any of them', () => {
-    const names = variablesTheRuntimeReads();
-    expect(names).toEqual(expect.arrayContaining(['WEBHOOK_AUTH', 'WEBHOOK_SIGNING_KEYS', 'IDEMPOTENCY_TABLE_NAME', 'DELETE_BUDGET_MS']));
+  it('declares every variable the runtime reads but the dead-letter queue, so that sam local --env-vars can set any of them', () => {
+    const names = variablesTheRuntimeReads(['config.ts', ...ERASURE_CONFIG]).filter((name) => name !== 'DEAD_LETTER_QUEUE_URL');
+    expect(names).toEqual(expect.arrayContaining(['WEBHOOK_AUTH', 'WEBHOOK_SIGNING_KEYS', 'ERASURE_LEDGER_TABLE_NAME', 'DELETION_TARGETS', 'DELETE_BUDGET_MS']));
     expect(Object.keys(webhook().Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
   });
 });
 
-describe('deletion worker', () => {
-  it('runs lambda/worker.ts for 5 minutes with 512 MB', () => {
+describe('erasure worker', () => {
+  it('runs lambda/worker-lambda.ts for 5 minutes with 512 MB', () => {
     expect(worker().Properties).toMatchObject({ Timeout: 300, MemorySize: 512 });
   });
 
-  it('gets the table, its queue and the Powertools settings, and no credential', () => {
+  it('gets the targets, the ledger, both queues and the Powertools settings, and no auth setting', () => {
     expect(worker().Properties.Environment.Variables).toEqual({
-      TODO_TABLE_NAME: ref(todoTable()),
-      TODO_USER_ID_ATTRIBUTE: 'userId',
-      TODO_SORT_KEY_ATTRIBUTE: 'todoId',
-      DELETION_QUEUE_URL: ref(queue()),
-      POWERTOOLS_SERVICE_NAME: 'passport-webhook',
-      POWERTOOLS_METRICS_NAMESPACE: 'PassportWebhook',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
-      AWS_ENDPOINT_URL_DYNAMODB: '',
+      ...sharedVariables(),
+      DEAD_LETTER_QUEUE_URL: ref(deadLetterQueue()),
     });
   });
 
-  it('takes one job at a time from the queue, at most two at once, reporting failed jobs back', () => {
+  it('declares every variable of an erasure it reads, so that sam local --env-vars can set any of them', () => {
+    // The budget and erasing before the commit are a delivery's; the worker never reads them.
+    const names = variablesTheRuntimeReads(ERASURE_CONFIG).filter((name) => !['DELETE_BUDGET_MS', 'ERASE_BEFORE_COMMIT'].includes(name));
+    expect(names).toEqual(expect.arrayContaining(['FUSIONAUTH_URL', 'DEAD_LETTER_QUEUE_URL', 'ERASURE_CONFIRM_WINDOW_SECONDS']));
+    expect(Object.keys(worker().Properties.Environment.Variables)).toEqual(expect.arrayContaining(names));
+  });
+
+  it('takes batches of 10 jobs from the queue, at most two invocations at once, reporting failed jobs back', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arn(queue()),
       FunctionName: ref('DeletionWorkerFunction'),
-      BatchSize: 1,
+      BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 2 },
     });
@@ -174,41 +203,39 @@ describe('deletion worker', () => {
   });
 });
 
-describe('deletion queue', () => {
-  const properties = (id: string) => resources(template)[id]!.Properties;
-
-  it('hides a job for six worker timeouts, and dead-letters it after 5 receives', () => {
-    expect(properties(queue())).toMatchObject({
-      VisibilityTimeout: 6 * 300,
-      RedrivePolicy: { deadLetterTargetArn: arn(deadLetterQueue()), maxReceiveCount: 5 },
+describe('sweep schedule', () => {
+  it('sends {"kind":"sweep"} to the job queue every 5 minutes, with a role of its own', () => {
+    const { Properties } = onlyResource(template, 'AWS::Scheduler::Schedule');
+    expect(Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: arn(queue()), RoleArn: arn(idOf(template, 'AWS::IAM::Role', /SweepScheduleRole/)) },
     });
+    expect(JSON.parse(Properties.Target.Input)).toEqual({ kind: 'sweep' });
+    // A sweep that could not be sent within 5 minutes is replaced by the next one.
+    expect(Properties.Target.RetryPolicy.MaximumEventAgeInSeconds).toBe(300);
   });
 
-  it('keeps dead-lettered jobs 14 days, longer than the queue keeps waiting ones', () => {
-    expect(properties(deadLetterQueue()).MessageRetentionPeriod).toBe(14 * 24 * 3600);
-    expect(properties(queue()).MessageRetentionPeriod).toBeLessThan(14 * 24 * 3600);
-    expect(properties(deadLetterQueue()).RedrivePolicy).toBeUndefined();
-  });
-
-  it.each([
-    ['queue', queue],
-    ['dead-letter queue', deadLetterQueue],
-  ])('encrypts the %s with SQS-managed keys and refuses requests without TLS', (_, id) => {
-    expect(properties(id()).SqsManagedSseEnabled).toBe(true);
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [ref(id())],
-      PolicyDocument: {
-        Statement: [
-          {
-            Effect: 'Deny',
-            Action: 'sqs:*',
-            Principal: { AWS: '*' },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            Resource: arn(id()),
+  it('is assumed by EventBridge Scheduler of this account alone, and may only send to the job queue', () => {
+    const roleId = idOf(template, 'AWS::IAM::Role', /SweepScheduleRole/);
+    expect(resources(template)[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+            'aws:SourceArn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']],
+            },
           },
-        ],
+        },
       },
-    });
+    ]);
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [ref(roleId)] } }));
+    expect(policy!.Properties.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(queue()) }]);
   });
 });
 
@@ -233,51 +260,74 @@ describe('Todo table', () => {
   });
 });
 
-describe('dedupe table', () => {
-  it('is keyed `id` as Powertools Idempotency writes it, expiring records by TTL on `expiration`', () => {
-    expect(resources(template)[dedupeTable()]!.Properties).toEqual({
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+describe('erasure ledger', () => {
+  it('is keyed by user and scope, with TTL on expiresAt and the open requests indexed by state and age', () => {
+    expect(resources(template)[ledgerTable()]!.Properties).toEqual({
+      KeySchema: [
+        { AttributeName: 'userId', KeyType: 'HASH' },
+        { AttributeName: 'scope', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'userId', AttributeType: 'S' },
+        { AttributeName: 'scope', AttributeType: 'S' },
+        { AttributeName: 'openState', AttributeType: 'S' },
+        { AttributeName: 'requestedAt', AttributeType: 'N' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byOpenState',
+          KeySchema: [
+            { AttributeName: 'openState', KeyType: 'HASH' },
+            { AttributeName: 'requestedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
     });
   });
 
-  it('goes with the stack: its records expire within the window anyway', () => {
-    expect(resources(template)[dedupeTable()]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  it('has the shape lambda/erasure/ledger-schema.ts gives it', () => {
+    const { KeySchema, GlobalSecondaryIndexes, TimeToLiveSpecification } = resources(template)[ledgerTable()]!.Properties;
+    expect(KeySchema.map(({ AttributeName }: { AttributeName: string }) => AttributeName)).toEqual([LEDGER_KEYS.partition, LEDGER_KEYS.sort]);
+    expect(GlobalSecondaryIndexes[0]).toMatchObject({
+      IndexName: OPEN_INDEX.name,
+      KeySchema: [{ AttributeName: OPEN_INDEX.partition }, { AttributeName: OPEN_INDEX.sort }],
+    });
+    expect(TimeToLiveSpecification.AttributeName).toBe(LEDGER_TTL_ATTRIBUTE);
+  });
+
+  it('is the receipt that erasures happened: it survives a stack deletion and a console click', () => {
+    expect(resources(template)[ledgerTable()]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
 
 describe('least privilege', () => {
-  it('lets the webhook write its logs, delete Todos, read its secret, keep dedupe records and queue jobs; nothing else', () => {
+  const ledgerIndex = () => ({ 'Fn::Join': ['', [arn(ledgerTable()), '/index/byOpenState']] });
+
+  it('lets the webhook write its logs, erase Todos, keep ledger records, read its secret and queue jobs; nothing else', () => {
     expect(statementsOf(template, 'WebhookFunction')).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(logGroupOf(webhook)) },
-      { Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:Query'], Resource: arn(todoTable()) },
+      { Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:Query'], Resource: arn(todoTable()) },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arn(ledgerTable()) },
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(secret()) },
-      {
-        Effect: 'Allow',
-        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        Resource: arn(dedupeTable()),
-      },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn(queue()) },
     ]);
   });
 
-  it('lets the worker write its logs, delete Todos, consume its queue and send to it; nothing else', () => {
+  it('lets the worker write its logs, erase Todos, keep ledger records, sweep the open ones, and send and consume jobs; nothing else', () => {
     expect(statementsOf(template, 'DeletionWorkerFunction')).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arn(logGroupOf(worker)) },
-      { Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:Query'], Resource: arn(todoTable()) },
+      { Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:Query'], Resource: arn(todoTable()) },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: arn(ledgerTable()) },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: ledgerIndex() },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [arn(deadLetterQueue()), arn(queue())] },
       {
         Effect: 'Allow',
-        Action: [
-          'sqs:ChangeMessageVisibility',
-          'sqs:DeleteMessage',
-          'sqs:GetQueueAttributes',
-          'sqs:GetQueueUrl',
-          'sqs:ReceiveMessage',
-          'sqs:SendMessage',
-        ],
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
         Resource: arn(queue()),
       },
     ]);
@@ -285,7 +335,7 @@ describe('least privilege', () => {
 
   it('uses no managed policy and no wildcard', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     for (const role of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.Policies).toBeUndefined();
@@ -306,54 +356,89 @@ describe('API key secret', () => {
 });
 
 describe('observability', () => {
-  const alarms = (Namespace: string, MetricName: string, dimension: object) =>
-    Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace, MetricName, Dimensions: [dimension] } }));
+  const alarms = (Namespace: string, MetricName: string, dimensions: object[]) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace, MetricName, Dimensions: dimensions } }));
+  const onAny = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' };
+  const service = { Name: 'service', Value: 'passport-webhook' };
 
   it.each([
-    ['webhook errors', 'AWS/Lambda', 'Errors', 'Sum', { Name: 'FunctionName', Value: ref('WebhookFunction') }],
-    ['webhook throttles', 'AWS/Lambda', 'Throttles', 'Sum', { Name: 'FunctionName', Value: ref('WebhookFunction') }],
-    ['API 5xx answers', 'AWS/ApiGateway', '5xx', 'Sum', { Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('^WebhookApi') } }],
-    ['worker errors', 'AWS/Lambda', 'Errors', 'Sum', { Name: 'FunctionName', Value: ref('DeletionWorkerFunction') }],
+    ['webhook errors', 'AWS/Lambda', 'Errors', 'Sum', [{ Name: 'FunctionName', Value: ref('WebhookFunction') }]],
+    ['webhook throttles', 'AWS/Lambda', 'Throttles', 'Sum', [{ Name: 'FunctionName', Value: ref('WebhookFunction') }]],
+    ['API 5xx answers', 'AWS/ApiGateway', '5xx', 'Sum', [{ Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('^WebhookApi') } }]],
+    ['worker errors', 'AWS/Lambda', 'Errors', 'Sum', [{ Name: 'FunctionName', Value: ref('DeletionWorkerFunction') }]],
     [
       'job in the dead-letter queue',
       'AWS/SQS',
       'ApproximateNumberOfMessagesVisible',
       'Maximum',
-      { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] } },
+      [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] } }],
     ],
-  ])('alarms on any %s', (_, namespace, metricName, statistic, dimension) => {
-    const found = alarms(namespace, metricName, dimension);
+    ['FusionAuth lookup refused', 'PassportWebhook', 'FusionAuthLookupsRefused', 'Sum', [service]],
+  ])('alarms on any %s', (_, namespace, metricName, statistic, dimensions) => {
+    const found = alarms(namespace, metricName, dimensions);
     expect(found).toHaveLength(1);
-    expect(found[0]!.Properties).toMatchObject({
-      Statistic: statistic,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-    });
+    expect(found[0]!.Properties).toMatchObject({ Statistic: statistic, ...onAny });
     expect(found[0]!.Properties.AlarmActions).toBeUndefined();
   });
 
-  it('has those five alarms and no other', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  it.each([
+    ['ErasuresUnconfirmed', 'scope'],
+    ['ErasureJobsDeadLettered', 'kind'],
+  ])('alarms on any %s, summed over every %s', (metricName, dimension) => {
+    const found = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties.Metrics ?? []).includes(`SUM(${metricName})`),
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]!.Properties).toMatchObject(onAny);
+    expect(found[0]!.Properties.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Label: metricName,
+        Expression: `SELECT SUM(${metricName}) FROM SCHEMA("PassportWebhook", ${dimension}, service) WHERE service = 'passport-webhook'`,
+        Period: 300,
+        ReturnData: true,
+      },
+    ]);
   });
 
-  it('graphs the alarms, the webhook and worker metrics, and the queues on a dashboard', () => {
+  it('alarms on any unconfirmed erasure left open, and on a request older than its window and a last look', () => {
+    const gauge = { Statistic: 'Maximum', EvaluationPeriods: 1, TreatMissingData: 'ignore' };
+    const [open] = alarms('PassportWebhook', 'OpenErasures', [service, { Name: 'state', Value: 'unconfirmed' }]);
+    expect(open!.Properties).toMatchObject({ ...gauge, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    const [oldest] = alarms('PassportWebhook', 'OldestOpenErasureAge', [service, { Name: 'state', Value: 'requested' }]);
+    expect(oldest!.Properties).toMatchObject({ ...gauge, Threshold: 3600 + 900, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('has those ten alarms and no other, each saying what it means and what to do', () => {
+    const found = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(found).toHaveLength(10);
+    for (const alarm of found) expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(80);
+  });
+
+  it('graphs the alarms, the delivery and erasure metrics, the queues and the worker on a dashboard', () => {
     const { widgets, references } = dashboardOf(template);
     const alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) => arn(id));
-    expect(widgets.filter((widget) => widget.properties.annotations?.alarms)).toHaveLength(5);
+    expect(widgets.filter((widget) => widget.properties.annotations?.alarms)).toHaveLength(10);
     expect(references).toEqual(expect.arrayContaining(alarmArns));
+    expect(widgets.every((widget) => widget.width === 8)).toBe(true);
+
+    const graphed = searches(widgets).map(({ metricName }) => metricName);
+    expect([...new Set(graphed)].sort()).toEqual(
+      [
+        'Deliveries',
+        'DeliveryDuration',
+        'TodosDeleted',
+        'DeletionsQueued',
+        // FusionAuthLookupsRefused has no dimension to split by: its alarm's widget graphs it.
+        ...Object.keys(ERASURE_METRIC_DIMENSIONS).filter((name) => name !== 'FusionAuthLookupsRefused'),
+      ].sort(),
+    );
+    // The erasure lifecycle: requested, confirmed, rolled back, unconfirmed, erased, its duration, open ones by state.
+    const statistics = (name: string) => searches(widgets).filter(({ metricName }) => metricName === name).map(({ statistic }) => statistic);
+    expect(statistics('ErasureDuration')).toEqual(['p50', 'p99']);
+    expect(statistics('OpenErasures')).toEqual(['Maximum']);
 
     const metrics = widgets.flatMap((widget) => widget.properties.metrics ?? []);
-    const expressions = metrics.map(([metric]) => metric.expression).filter(Boolean);
-    // The namespace and service the functions' environment gives Powertools, one line per dimension value.
-    const search = (schema: string, name: string) =>
-      expect.stringMatching(new RegExp(`^SEARCH\\('\\{"PassportWebhook",${schema}\\} MetricName="${name}" service="passport-webhook"'`));
-    expect(expressions).toEqual([
-      ...['Deliveries', 'TodosDeleted', 'DeliveryDuration', 'DeletionsQueued'].map((name) => search('eventType,outcome,service', name)),
-      ...['TodosDeleted', 'DeletionJobFailures'].map((name) => search('outcome,service', name)),
-    ]);
-
     const sqs = metrics.filter(([namespace]) => namespace === 'AWS/SQS').map(([, name]) => name);
     expect(sqs).toEqual([
       'ApproximateNumberOfMessagesVisible',
@@ -369,14 +454,40 @@ describe('observability', () => {
       ]),
     );
   });
+
+  it('searches each metric by exactly the dimensions lambda/metric-schema.ts gives it, and service', () => {
+    const { widgets } = dashboardOf(template);
+    const found = searches(widgets);
+    expect(found.length).toBeGreaterThan(0);
+    for (const { metricName, schema, service: searched } of found) {
+      const dimensions = metricName in ERASURE_METRIC_DIMENSIONS ? ERASURE_METRIC_DIMENSIONS[metricName as ErasureMetricName] : DELIVERY_METRIC_DIMENSIONS;
+      expect({ metricName, schema }).toEqual({ metricName, schema: ['PassportWebhook', ...[...dimensions, 'service'].sort()] });
+      expect(searched).toBe('passport-webhook');
+    }
+  });
 });
 
+/** The dashboard's SEARCH expressions: the metric, its schema (namespace first), the service and the statistic. */
+function searches(widgets: readonly { properties: Record<string, any> }[]) {
+  const pattern = /^SEARCH\('\{"([^"]+)",([^}]*)\} MetricName="(\w+)" service="([^"]+)"', '(\w+)', 300\)$/;
+  return widgets
+    .flatMap((widget) => widget.properties.metrics ?? [])
+    .map(([metric]) => metric.expression)
+    .filter(Boolean)
+    .map((expression: string) => {
+      const match = pattern.exec(expression);
+      if (!match) throw new Error(`not a SEARCH of this stack's metrics: ${expression}`);
+      const [, namespace, dimensions, metricName, service, statistic] = match;
+      return { metricName: metricName!, schema: [namespace!, ...dimensions!.split(',')], service: service!, statistic: statistic! };
+    });
+}
+
 describe('npx cdk destroy', () => {
-  it('keeps the Todo table and the log groups, and deletes the rest', () => {
+  it('keeps the Todo table, the erasure ledger and the log groups, and deletes the rest', () => {
     const kept = Object.entries(resources(template))
       .filter(([, resource]) => resource.DeletionPolicy === 'Retain')
       .map(([id, resource]) => (resource.Type === 'AWS::DynamoDB::Table' ? id : resource.Type));
-    expect(kept.sort()).toEqual([todoTable(), 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup'].sort());
+    expect(kept.sort()).toEqual([todoTable(), ledgerTable(), 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup'].sort());
   });
 });
 
@@ -390,6 +501,7 @@ describe('outputs', () => {
         'ApiKeySecretName',
         'DeadLetterQueueUrl',
         'DeletionQueueUrl',
+        'ErasureLedgerTableName',
         'GetApiKeyCommand',
         'RedriveCommand',
         'TodoTableName',
@@ -420,15 +532,19 @@ describe('outputs', () => {
     });
   });
 
-  it('gives the Todo table name and both queue URLs', () => {
+  it('gives the Todo table and ledger names and both queue URLs', () => {
     expect(outputs().TodoTableName!.Value).toEqual(ref(todoTable()));
+    expect(outputs().ErasureLedgerTableName!.Value).toEqual(ref(ledgerTable()));
     expect(outputs().DeletionQueueUrl!.Value).toEqual(ref(queue()));
     expect(outputs().DeadLetterQueueUrl!.Value).toEqual(ref(deadLetterQueue()));
   });
 
-  it('gives the command that moves dead-lettered jobs back to the queue they came from', () => {
+  it('gives the command that moves dead-lettered jobs back to the job queue', () => {
     expect(outputs().RedriveCommand!.Value).toEqual({
-      'Fn::Join': ['', ['aws sqs start-message-move-task --source-arn ', arn(deadLetterQueue()), ' --region ', { Ref: 'AWS::Region' }]],
+      'Fn::Join': [
+        '',
+        ['aws sqs start-message-move-task --source-arn ', arn(deadLetterQueue()), ' --destination-arn ', arn(queue()), ' --region ', { Ref: 'AWS::Region' }],
+      ],
     });
   });
 });

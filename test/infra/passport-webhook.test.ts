@@ -1,12 +1,15 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Table, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS } from '../../lambda/auth/signature.ts';
-import { AUTH_MODES } from '../../lambda/config.ts';
+import { AUTH_MODES, readWebhookConfig } from '../../lambda/config.ts';
+import { readErasureConfig, requireSecureUrl } from '../../lambda/erasure/erasure-config.ts';
 import {
+  type DeletionTargetProps,
+  FUSIONAUTH_API_KEY_PLACEHOLDER,
   HMAC_SIGNATURE_ALGORITHMS,
   PassportWebhook,
   type PassportWebhookProps,
@@ -14,9 +17,11 @@ import {
   WEBHOOK_AUTH_MODES,
   type WebhookAuthMode,
 } from '../../infra/index.ts';
-import { arn, idOf, ref, resources, statementsOf } from './template.ts';
+import { checkSecureUrl } from '../../infra/secure-url.ts';
+import { arn, idOf, ref, resources, statementsOf, textOf } from './template.ts';
 
 const JWKS_URL = 'https://auth.example.com/.well-known/jwks.json';
+const FUSIONAUTH_URL = 'https://auth.example.com';
 
 /** Another team's app: its own stack, no cdk.json of ours, bundling skipped. */
 function inAnotherApp(define: (stack: Stack) => PassportWebhookProps = () => ({})) {
@@ -25,12 +30,14 @@ function inAnotherApp(define: (stack: Stack) => PassportWebhookProps = () => ({}
   const webhook = new PassportWebhook(stack, 'Webhook', define(stack));
   const template = Template.fromStack(stack);
   const webhookId = idOf(template, 'AWS::Lambda::Function', /^WebhookFunction[0-9A-F]{8}$/);
-  const workerId = idOf(template, 'AWS::Lambda::Function', /^WebhookDeletionWorker[0-9A-F]{8}$/);
+  const workerId = idOf(template, 'AWS::Lambda::Function', /^WebhookErasureWorkerFunction[0-9A-F]{8}$/);
+  const variables = (id: string) => resources(template)[id]!.Properties.Environment.Variables as Record<string, unknown>;
   return {
     webhook,
     template,
     /** The webhook function's environment. */
-    environment: () => resources(template)[webhookId]!.Properties.Environment.Variables as Record<string, unknown>,
+    environment: () => variables(webhookId),
+    workerEnvironment: () => variables(workerId),
     webhookStatements: () => statementsOf(template, webhookId),
     workerStatements: () => statementsOf(template, workerId),
     workerId,
@@ -41,9 +48,29 @@ function inAnotherApp(define: (stack: Stack) => PassportWebhookProps = () => ({}
 const secretReads = (statements: any[]) =>
   statements.filter((statement) => statement.Action === 'secretsmanager:GetSecretValue').flatMap((statement) => [statement.Resource].flat());
 
+/** The resources of the statements that allow `action`, alone or among others. */
+const resourcesAllowed = (statements: any[], action: string) =>
+  statements.filter((statement) => [statement.Action].flat().includes(action)).flatMap((statement) => [statement.Resource].flat());
+
+/** A table's ARN as `Table.fromTableName` renders it, with `suffix` (an index) appended. */
+const importedTableArn = (name: string, suffix = '') => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:table/${name}${suffix}`]],
+});
+const indexArn = (tableId: string, index: string) => ({ 'Fn::Join': ['', [arn(tableId), `/index/${index}`]] });
+
+/** A table of the app, keyed `pk` / `sk`, with a global secondary index `byOwner` on `ownerId`. */
+function ownTable(stack: Stack, id = 'Todos', sortKeyType = AttributeType.STRING): Table {
+  const table = new Table(stack, id, {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    sortKey: { name: 'sk', type: sortKeyType },
+  });
+  table.addGlobalSecondaryIndex({ indexName: 'byOwner', partitionKey: { name: 'ownerId', type: AttributeType.STRING } });
+  return table;
+}
+
 describe('PassportWebhook, from the package exports', () => {
-  it('takes a table of the same app and grants both functions that table alone, not its indexes', () => {
-    const { template, webhookStatements, workerStatements } = inAnotherApp((stack) => {
+  it('takes a shorthand table of the same app and grants both functions that table alone, not its indexes', () => {
+    const { template, webhookStatements, workerStatements, environment } = inAnotherApp((stack) => {
       const table = new Table(stack, 'Todos', {
         partitionKey: { name: 'owner', type: AttributeType.STRING },
         sortKey: { name: 'id', type: AttributeType.STRING },
@@ -51,15 +78,24 @@ describe('PassportWebhook, from the package exports', () => {
       table.addGlobalSecondaryIndex({ indexName: 'byDate', partitionKey: { name: 'date', type: AttributeType.STRING } });
       return { todoTable: { table, userIdAttribute: 'owner', sortKeyAttribute: 'id' } };
     });
-    // Theirs, and the dedupe table.
+    // Theirs, and the erasure ledger.
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    const todos = idOf(template, 'AWS::DynamoDB::Table', /^Todos/);
     for (const statements of [webhookStatements(), workerStatements()]) {
-      expect(statements).toContainEqual({
-        Effect: 'Allow',
-        Action: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
-        Resource: arn(idOf(template, 'AWS::DynamoDB::Table', /^Todos/)),
-      });
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          { Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'dynamodb:BatchWriteItem'], Resource: arn(todos) },
+          { Effect: 'Allow', Action: 'dynamodb:Query', Resource: arn(todos) },
+        ]),
+      );
     }
+    expect(environment()).toMatchObject({ TODO_TABLE_NAME: ref(todos), TODO_USER_ID_ATTRIBUTE: 'owner', TODO_SORT_KEY_ATTRIBUTE: 'id', DELETION_TARGETS: '' });
+  });
+
+  it('finds the index of a shorthand table whose partition key is not the user id, and grants Query on that index alone', () => {
+    const { template, webhookStatements } = inAnotherApp((stack) => ({ todoTable: { table: ownTable(stack), userIdAttribute: 'ownerId' } }));
+    const todos = idOf(template, 'AWS::DynamoDB::Table', /^Todos/);
+    expect(resourcesAllowed(webhookStatements(), 'dynamodb:Query')).toEqual([indexArn(todos, 'byOwner')]);
   });
 
   it('lets the function decrypt a secret kept under a customer managed key', () => {
@@ -81,25 +117,294 @@ describe('PassportWebhook, from the package exports', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 4);
     template.resourceCountIs('AWS::SQS::Queue', 4);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
   });
 
-  it('exposes the URL, tables, secret, queues, functions and alarms for the app to wire further', () => {
-    const { webhook } = inAnotherApp();
+  it('exposes the URL, tables, secrets, worker, queues, schedule and alarms for the app to wire further', () => {
+    const { webhook } = inAnotherApp(() => ({ fusionAuth: { url: FUSIONAUTH_URL } }));
     expect(webhook.webhookUrl).toMatch(/\/passport-webhook$/);
-    expect(webhook.monitoring.alarms).toHaveLength(5);
-    expect(webhook.todoTable.tableName).toBeDefined();
-    expect(webhook.dedupeTable?.tableName).toBeDefined();
+    expect(webhook.monitoring.alarms).toHaveLength(10);
+    expect(webhook.todoTable?.tableName).toBeDefined();
+    expect(webhook.todoTables).toEqual([webhook.todoTable]);
+    expect(webhook.ledgerTable.tableName).toBeDefined();
     expect(webhook.apiKeySecret?.secretArn).toBeDefined();
+    expect(webhook.fusionAuthApiKeySecret?.secretArn).toBeDefined();
     expect(webhook.signingKeySecret).toBeUndefined();
     expect(webhook.basicAuthSecret).toBeUndefined();
-    expect(webhook.deletion.queue.queueUrl).toBeDefined();
-    expect(webhook.deletion.deadLetterQueue.queueArn).toBeDefined();
-    expect(webhook.deletion.worker.functionArn).toBeDefined();
+    expect(webhook.erasureWorker.queue.queueUrl).toBeDefined();
+    expect(webhook.erasureWorker.deadLetterQueue.queueArn).toBeDefined();
+    expect(webhook.erasureWorker.worker.functionArn).toBeDefined();
+    expect(webhook.erasureWorker.sweepSchedule.scheduleArn).toBeDefined();
   });
 
   it('refuses a timeout API Gateway would cut short', () => {
     const tooLong = () => inAnotherApp(() => ({ lambda: { timeout: Duration.seconds(30) } }));
     expect(tooLong).toThrow(/below API Gateway's 30 seconds/);
+  });
+});
+
+describe('targets', () => {
+  /** A target reading an index of a table of the app, and one on an imported table. */
+  const twoTables = (stack: Stack) => {
+    const todos = ownTable(stack);
+    const notes = Table.fromTableName(stack, 'Notes', 'Notes');
+    const targets: DeletionTargetProps[] = [
+      { table: todos, index: 'byOwner' },
+      { table: notes, partitionKey: 'TENANT#{tenantId}', sortKeyPrefixes: ['USER#{userId}#'], on: ['user'] },
+    ];
+    return { targets };
+  };
+
+  it('gives both functions DELETION_TARGETS, which reads back as the targets with their table names', () => {
+    const { template, webhook, environment, workerEnvironment } = inAnotherApp(twoTables);
+    const todos = idOf(template, 'AWS::DynamoDB::Table', /^Todos/);
+    for (const variables of [environment(), workerEnvironment()]) {
+      expect(JSON.parse(textOf(variables.DELETION_TARGETS))).toEqual([
+        { table: `<${todos}>`, index: 'byOwner' },
+        { table: 'Notes', partitionKey: 'TENANT#{tenantId}', sortKeyPrefixes: ['USER#{userId}#'], on: ['user'] },
+      ]);
+      expect(variables).toMatchObject({ TODO_TABLE_NAME: '', TODO_USER_ID_ATTRIBUTE: '', TODO_SORT_KEY_ATTRIBUTE: '' });
+    }
+    // Theirs are given: only the ledger is created.
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(webhook.todoTable).toBeUndefined();
+    expect(webhook.todoTables.map((table) => table.node.id)).toEqual(['Todos', 'Notes']);
+  });
+
+  it('grants DescribeTable and BatchWriteItem on each table, and Query on the index alone for the target that reads it', () => {
+    const { template, webhookStatements, workerStatements } = inAnotherApp(twoTables);
+    const todos = idOf(template, 'AWS::DynamoDB::Table', /^Todos/);
+    const ledger = idOf(template, 'AWS::DynamoDB::Table', /ErasureLedger/);
+    const targetGrants = [
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DescribeTable', 'dynamodb:BatchWriteItem'],
+        Resource: [arn(todos), importedTableArn('Notes')],
+      },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: [indexArn(todos, 'byOwner'), importedTableArn('Notes')] },
+    ];
+    expect(webhookStatements()).toEqual(expect.arrayContaining(targetGrants));
+    expect(resourcesAllowed(webhookStatements(), 'dynamodb:Query')).toEqual([indexArn(todos, 'byOwner'), importedTableArn('Notes')]);
+    // The worker also queries the ledger's index of open requests, for the sweep.
+    expect(workerStatements()).toEqual(expect.arrayContaining(targetGrants));
+    expect(resourcesAllowed(workerStatements(), 'dynamodb:Query')).toEqual([
+      indexArn(todos, 'byOwner'),
+      importedTableArn('Notes'),
+      indexArn(ledger, 'byOpenState'),
+    ]);
+    for (const statements of [webhookStatements(), workerStatements()]) {
+      expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain('dynamodb:*');
+      expect(statements.flatMap((statement) => [statement.Resource].flat())).not.toContain('*');
+    }
+  });
+
+  it('on an imported table, grants Query on the index named, or with `attribute` on the table and its indexes', () => {
+    const { webhookStatements } = inAnotherApp((stack) => ({
+      targets: [
+        { table: Table.fromTableName(stack, 'Indexed', 'Indexed'), index: 'byUser' },
+        { table: Table.fromTableName(stack, 'ByAttribute', 'ByAttribute'), attribute: 'ownerId' },
+      ],
+    }));
+    expect(resourcesAllowed(webhookStatements(), 'dynamodb:Query')).toEqual([
+      importedTableArn('Indexed', '/index/byUser'),
+      importedTableArn('ByAttribute'),
+      importedTableArn('ByAttribute', '/index/*'),
+    ]);
+  });
+
+  it('checks an imported table only by what needs no table: an index it may lack passes synth', () => {
+    const { webhookStatements } = inAnotherApp((stack) => ({
+      targets: [{ table: Table.fromTableName(stack, 'Theirs', 'Theirs'), index: 'maybeMissing' }],
+    }));
+    expect(resourcesAllowed(webhookStatements(), 'dynamodb:Query')).toEqual([importedTableArn('Theirs', '/index/maybeMissing')]);
+  });
+
+  it('reads a TableV2 of the app as it reads a Table', () => {
+    const { template, webhookStatements } = inAnotherApp((stack) => {
+      const table = new TableV2(stack, 'Global', {
+        partitionKey: { name: 'pk', type: AttributeType.STRING },
+        globalSecondaryIndexes: [{ indexName: 'byOwner', partitionKey: { name: 'ownerId', type: AttributeType.STRING } }],
+      });
+      return { targets: [{ table, attribute: 'ownerId' }] };
+    });
+    const global = idOf(template, 'AWS::DynamoDB::GlobalTable');
+    expect(resourcesAllowed(webhookStatements(), 'dynamodb:Query')).toEqual([indexArn(global, 'byOwner')]);
+  });
+
+  it.each<[string, (stack: Stack) => PassportWebhookProps, RegExp]>([
+    [
+      'targets with todoTable',
+      (stack) => ({ todoTable: {}, targets: [{ table: ownTable(stack) }] }),
+      /set targets or todoTable, not both/,
+    ],
+    ['no target', () => ({ targets: [] }), /targets: DELETION_TARGETS must be a non-empty array/],
+    [
+      'an index the table of the app lacks',
+      (stack) => ({ targets: [{ table: ownTable(stack), index: 'byDate' }] }),
+      /targets: Deletion target TheirStack\/Todos\/byDate: table TheirStack\/Todos has no index byDate \(its indexes: byOwner\)/,
+    ],
+    [
+      'an attribute only a Scan could find',
+      (stack) => ({ targets: [{ table: ownTable(stack), attribute: 'email' }] }),
+      /is keyed by pk, and no index has email as its partition key, so only a Scan could find a user's items/,
+    ],
+    [
+      'a constant partition key',
+      (stack) => ({ targets: [{ table: ownTable(stack), partitionKey: 'TODOS' }] }),
+      /partitionKey "TODOS" is a constant: it would erase the same items for every user/,
+    ],
+    [
+      'a sort key prefix that ends with {userId}',
+      (stack) => ({ targets: [{ table: ownTable(stack), partitionKey: 'TENANT#{tenantId}', sortKeyPrefixes: ['USER#{userId}'] }] }),
+      /sortKeyPrefixes\[0\] "USER#\{userId\}" ends with \{userId\}.*End it with a delimiter/,
+    ],
+    [
+      'sort key prefixes on a numeric sort key',
+      (stack) => ({ targets: [{ table: ownTable(stack, 'Todos', AttributeType.NUMBER), sortKeyPrefixes: ['TODO#'] }] }),
+      /the sort key sk is a number, which begins_with cannot match/,
+    ],
+    [
+      'a field a target does not take',
+      (stack) => ({ targets: [{ table: ownTable(stack), sortKey: 'x' } as DeletionTargetProps] }),
+      /has "sortKey"; a target takes table, index/,
+    ],
+    [
+      'a shorthand sort key the table of the app does not have',
+      (stack) => ({ todoTable: { table: ownTable(stack), userIdAttribute: 'pk', sortKeyAttribute: 'todoId' } }),
+      /todoTable: TODO_SORT_KEY_ATTRIBUTE is todoId, but table TheirStack\/Todos's sort key is sk/,
+    ],
+  ])('refuses %s at synth time, with the runtime\'s message', (_, props, message) => {
+    expect(() => inAnotherApp(props)).toThrow(message);
+  });
+});
+
+describe('erasure', () => {
+  it('gives both functions the runtime\'s defaults, pinned, and the webhook alone ERASE_BEFORE_COMMIT', () => {
+    const { environment, workerEnvironment } = inAnotherApp();
+    for (const variables of [environment(), workerEnvironment()]) {
+      expect(variables).toMatchObject({
+        ERASURE_CONFIRM_DELAY_SECONDS: '10',
+        ERASURE_CONFIRM_WINDOW_SECONDS: '3600',
+        ERASURE_RETENTION_DAYS: '365',
+        ERASURE_SECOND_PASS_SECONDS: '',
+        INDEX_SETTLE_MS: '1000',
+      });
+    }
+    expect(environment().ERASE_BEFORE_COMMIT).toBe('false');
+    expect(workerEnvironment().ERASE_BEFORE_COMMIT).toBeUndefined();
+  });
+
+  it('is read by the runtime as set: both functions start with these settings', () => {
+    const { environment, workerEnvironment } = inAnotherApp(() => ({
+      todoApplicationId: '10000000-0000-0002-0000-000000000001',
+      erasure: {
+        confirmDelay: Duration.seconds(30),
+        confirmWindow: Duration.hours(6),
+        retention: Duration.days(30),
+        secondPass: Duration.seconds(0),
+        indexSettle: Duration.millis(250),
+        eraseBeforeCommit: true,
+      },
+      fusionAuth: { url: FUSIONAUTH_URL },
+      deletion: { inlineBudget: Duration.millis(1500) },
+    }));
+    const asTheFunctionSees = (variables: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, textOf(value)]));
+    const webhook = readWebhookConfig(asTheFunctionSees(environment()));
+    const worker = readErasureConfig(asTheFunctionSees(workerEnvironment()));
+    expect(webhook).toMatchObject({ eraseBeforeCommit: true, inlineBudgetMs: 1500, deadLetterQueueUrl: undefined });
+    for (const config of [webhook, worker]) {
+      expect(config).toMatchObject({
+        settings: {
+          confirmDelaySeconds: 30,
+          windowSeconds: 6 * 3600,
+          retentionSeconds: 30 * 24 * 3600,
+          todoApplicationId: '10000000-0000-0002-0000-000000000001',
+        },
+        secondPassSeconds: 0,
+        indexSettleMs: 250,
+        fusionAuth: { url: FUSIONAUTH_URL, apiKey: { source: 'secret', maxAgeSeconds: 300 } },
+        ledgerTableName: expect.stringMatching(/^<WebhookErasureLedger/),
+        queueUrl: expect.stringMatching(/^<WebhookErasureWorkerQueue/),
+      });
+    }
+    expect(worker.deadLetterQueueUrl).toMatch(/^<WebhookErasureWorkerDeadLetterQueue/);
+  });
+
+  it.each<[string, PassportWebhookProps, RegExp]>([
+    ['a window of three days', { erasure: { confirmWindow: Duration.days(3) } }, /erasure.confirmWindow must be a whole number of seconds, from 1 to 172800; got 259200/],
+    ['a window of no time', { erasure: { confirmWindow: Duration.seconds(0) } }, /erasure.confirmWindow must be .* from 1 to 172800; got 0/],
+    ['a first look past SQS\'s longest delay', { erasure: { confirmDelay: Duration.minutes(16) } }, /erasure.confirmDelay must be .* from 0 to 900/],
+    ['a retention of part of a day', { erasure: { retention: Duration.hours(36) } }, /erasure.retention must be a whole number of days, at least 1; got 1.5/],
+    ['a second pass past SQS\'s longest delay', { erasure: { secondPass: Duration.hours(1) } }, /erasure.secondPass must be .* from 0 to 900/],
+    [
+      'an index settle the worker cannot wait out',
+      { erasure: { indexSettle: Duration.seconds(20) }, deletion: { workerTimeout: Duration.seconds(20) } },
+      /erasure.indexSettle \(20 seconds\) must be shorter than deletion.workerTimeout \(20 seconds\) less its 5 seconds margin/,
+    ],
+  ])('refuses %s', (_, props, message) => {
+    expect(() => inAnotherApp(() => props)).toThrow(message);
+  });
+});
+
+describe('fusionAuth', () => {
+  it('creates a secret with a placeholder, which only the worker may read; both functions know the URL and the secret', () => {
+    const { template, environment, workerEnvironment, webhookStatements, workerStatements } = inAnotherApp(() => ({
+      fusionAuth: { url: FUSIONAUTH_URL },
+    }));
+    const secret = idOf(template, 'AWS::SecretsManager::Secret', /FusionAuthApiKeySecret/);
+    expect(resources(template)[secret]!.Properties.SecretString).toBe(FUSIONAUTH_API_KEY_PLACEHOLDER);
+    for (const variables of [environment(), workerEnvironment()]) {
+      expect(variables).toMatchObject({ FUSIONAUTH_URL, FUSIONAUTH_API_KEY_SECRET_ARN: ref(secret), FUSIONAUTH_API_KEY: '' });
+    }
+    expect(secretReads(workerStatements())).toEqual([ref(secret)]);
+    expect(secretReads(webhookStatements())).not.toContainEqual(ref(secret));
+  });
+
+  it('uses an existing secret, and decrypts it with its customer managed key, in the worker only', () => {
+    const { template, workerStatements, webhookStatements } = inAnotherApp((stack) => ({
+      fusionAuth: { url: FUSIONAUTH_URL, apiKeySecret: new Secret(stack, 'TheirKey', { encryptionKey: new Key(stack, 'TheirCmk') }) },
+    }));
+    const theirs = ref(idOf(template, 'AWS::SecretsManager::Secret', /^TheirKey/));
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2); // theirs, and the webhook's API key
+    expect(secretReads(workerStatements())).toEqual([theirs]);
+    expect(workerStatements()).toContainEqual({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TheirCmk/), 'Arn'] } });
+    expect(JSON.stringify(webhookStatements())).not.toContain('kms:');
+  });
+
+  it('is left out unless asked for: no secret, both functions confirm by .complete events alone', () => {
+    const { template, environment, workerEnvironment, workerStatements } = inAnotherApp();
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) => id.includes('FusionAuth'))).toEqual([]);
+    for (const variables of [environment(), workerEnvironment()]) expect(variables).toMatchObject({ FUSIONAUTH_URL: '', FUSIONAUTH_API_KEY_SECRET_ARN: '' });
+    expect(JSON.stringify(workerStatements())).not.toContain('secretsmanager');
+  });
+
+  it.each([
+    ['plain HTTP', 'http://auth.example.com'],
+    ['no URL at all', 'auth.example.com'],
+  ])('refuses a URL over %s, as the worker would', (_, url) => {
+    expect(() => inAnotherApp(() => ({ fusionAuth: { url } }))).toThrow(/fusionAuth.url must be an https URL \(http only to localhost\)/);
+  });
+
+  it.each([
+    'https://auth.example.com',
+    'http://localhost:9011',
+    'http://host.docker.internal:9011',
+    'http://auth.example.com',
+    'ftp://auth.example.com',
+    'not a url',
+  ])('judges %s as the runtime does', (url) => {
+    const runtime = () => requireSecureUrl(url, 'FUSIONAUTH_URL');
+    const construct = () => checkSecureUrl(url, 'fusionAuth.url', 'https://auth.example.com');
+    let runtimeRefuses = false;
+    try {
+      runtime();
+    } catch {
+      runtimeRefuses = true;
+    }
+    if (runtimeRefuses) expect(construct).toThrow();
+    else expect(construct).not.toThrow();
   });
 });
 
@@ -183,14 +488,17 @@ describe('auth', () => {
     expect(resources(template)[idOf(template, 'AWS::SecretsManager::Secret', /ApiKeySecret/)]!.Properties.Description).toContain('X-API-Key header');
   });
 
-  it('tells the function how long to cache secrets', () => {
-    const { environment } = inAnotherApp(() => ({ auth: { secretMaxAge: Duration.minutes(1) } }));
+  it('tells both functions how long to cache secrets', () => {
+    const { environment, workerEnvironment } = inAnotherApp(() => ({ auth: { secretMaxAge: Duration.minutes(1) } }));
     expect(environment().SECRET_CACHE_SECONDS).toBe('60');
+    expect(workerEnvironment().SECRET_CACHE_SECONDS).toBe('60');
   });
 
-  it('never lets the worker read a secret: it takes no credential', () => {
-    const { workerStatements } = inAnotherApp(() => ({ auth: { modes: ['api-key', 'signature'] } }));
+  it('never lets the worker read an auth secret: it checks no request', () => {
+    const { workerStatements, workerEnvironment } = inAnotherApp(() => ({ auth: { modes: ['api-key', 'signature'] } }));
     expect(JSON.stringify(workerStatements())).not.toContain('secretsmanager');
+    const authVariables = Object.keys(workerEnvironment()).filter((name) => /^(WEBHOOK_|API_KEY_|SIGNING_KEY_|BASIC_AUTH_)/.test(name));
+    expect(authVariables).toEqual([]);
   });
 
   const modes = (...listed: string[]) => listed as WebhookAuthMode[];
@@ -210,32 +518,11 @@ describe('auth', () => {
     ['no algorithm', () => ({ modes: ['signature'], signature: { algorithms: [] } }), /algorithms lists none/],
     ['an HMAC secret with only public-key algorithms', (stack) => ({ modes: ['signature'], signature: { hmacSecret: new Secret(stack, 'H'), jwksUrl: JWKS_URL, algorithms: ['RS256'] } }), /hmacSecret is set, but signature.algorithms lists no HMAC algorithm/],
     ['a JWKS URL with only HMAC algorithms', () => ({ modes: ['signature'], signature: { jwksUrl: JWKS_URL, algorithms: ['HS256'] } }), /jwksUrl is set, but signature.algorithms lists only HMAC/],
-    ['a JWKS URL over plain HTTP', () => ({ modes: ['signature'], signature: { jwksUrl: 'http://auth.example.com/.well-known/jwks.json' } }), /jwksUrl must be an https URL/],
-    ['a secret cache of a fraction of a second', () => ({ secretMaxAge: Duration.millis(1500) }), /whole number/],
+    ['a JWKS URL over plain HTTP', () => ({ modes: ['signature'], signature: { jwksUrl: 'http://auth.example.com/.well-known/jwks.json' } }), /jwksUrl must be an https URL \(http only to localhost\)/],
+    ['a secret cache of a fraction of a second', () => ({ secretMaxAge: Duration.millis(1500) }), /secretMaxAge must be a whole number of seconds/],
+    ['no secret cache at all', () => ({ secretMaxAge: Duration.seconds(0) }), /secretMaxAge must be a whole number of seconds, at least 1/],
   ])('refuses %s at synth time, saying why', (_, auth, message) => {
     expect(() => inAnotherApp((stack) => ({ auth: auth(stack) }))).toThrow(message);
-  });
-});
-
-describe('dedupe', () => {
-  it('off: no table, no grant, and the function runs every delivery', () => {
-    const { template, webhook, environment, webhookStatements } = inAnotherApp(() => ({ dedupe: { enabled: false } }));
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    expect(webhook.dedupeTable).toBeUndefined();
-    expect(environment()).toMatchObject({ IDEMPOTENCY_TABLE_NAME: '', IDEMPOTENCY_WINDOW_SECONDS: '' });
-    expect(JSON.stringify(webhookStatements())).not.toContain('dynamodb:PutItem');
-  });
-
-  it('remembers event ids as long as asked', () => {
-    const { environment } = inAnotherApp(() => ({ dedupe: { window: Duration.days(30) } }));
-    expect(environment().IDEMPOTENCY_WINDOW_SECONDS).toBe(String(30 * 24 * 3600));
-  });
-
-  it.each<[string, PassportWebhookProps['dedupe'], RegExp]>([
-    ['a window while off', { enabled: false, window: Duration.days(1) }, /dedupe.window is set, but dedupe.enabled is false/],
-    ['a window under a second', { window: Duration.millis(0) }, /at least 1 second/],
-  ])('refuses %s', (_, dedupe, message) => {
-    expect(() => inAnotherApp(() => ({ dedupe }))).toThrow(message);
   });
 });
 
@@ -254,7 +541,7 @@ describe('deletion', () => {
     expect(environment().DELETE_BUDGET_MS).toBe('2500');
     expect(resources(template)[workerId]!.Properties).toMatchObject({ Timeout: 600, MemorySize: 1024 });
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 3600, RedrivePolicy: { maxReceiveCount: 3 } });
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 8 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, ScalingConfig: { MaximumConcurrency: 8 } });
   });
 
   it.each<[string, PassportWebhookProps, RegExp]>([

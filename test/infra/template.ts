@@ -35,6 +35,19 @@ export function dashboardOf(template: Template) {
   const [, parts] = dashboard!.Properties.DashboardBody['Fn::Join'];
   const references: unknown[] = [];
   const text = (parts as unknown[]).map((part) => (typeof part === 'string' ? part : (references.push(part), 'REF'))).join('');
-  const widgets = (JSON.parse(text) as { widgets: { properties: Record<string, any> }[] }).widgets;
+  const widgets = (JSON.parse(text) as { widgets: { width: number; properties: Record<string, any> }[] }).widgets;
   return { widgets, references };
+}
+
+/**
+ * A value as the function will read it, with each reference written `<LogicalId>` (and a GetAtt
+ * `<LogicalId.Attribute>`): a plain string stays as it is, a Fn::Join is joined.
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const intrinsic = value as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string, string]; Ref?: string };
+  if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map(textOf).join(intrinsic['Fn::Join'][0]);
+  if (intrinsic['Fn::GetAtt']) return `<${intrinsic['Fn::GetAtt'].join('.')}>`;
+  if (intrinsic.Ref) return `<${intrinsic.Ref}>`;
+  throw new Error(`not a string or a reference: ${JSON.stringify(value)}`);
 }
