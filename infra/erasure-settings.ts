@@ -1,19 +1,22 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  DEFAULT_CONFIRM_DELAY_SECONDS,
+  DEFAULT_CONFIRM_WINDOW_SECONDS,
+  DEFAULT_INDEX_SETTLE_MS,
+  DEFAULT_RETENTION_DAYS,
+  MAX_CONFIRM_WINDOW_SECONDS,
+  MAX_DELAY_SECONDS,
+} from '../lambda/erasure/erasure-limits.ts';
 import { checkSecureUrl } from './secure-url.ts';
 
-// The runtime's defaults and limits (lambda/erasure/erasure-config.ts, lambda/erasure/jobs.ts and
-// lambda/targets/dynamodb-todo-eraser.ts), repeated because those modules load the AWS SDK. A
-// test keeps the two in step by running the runtime's reader on the environment built here.
-
-/** SQS's longest message delay: a first look, or a second pass, waits at most this long. */
-export const MAX_DELAY = Duration.seconds(900);
-/** Two days, so the chain of looks always ends well inside the queue's four-day retention. */
-export const MAX_CONFIRM_WINDOW = Duration.days(2);
-const DEFAULT_CONFIRM_DELAY = Duration.seconds(10);
-const DEFAULT_CONFIRM_WINDOW = Duration.hours(1);
-const DEFAULT_RETENTION = Duration.days(365);
-const DEFAULT_INDEX_SETTLE = Duration.seconds(1);
+// The runtime's own defaults and limits, from its import-free module.
+export const MAX_DELAY = Duration.seconds(MAX_DELAY_SECONDS);
+export const MAX_CONFIRM_WINDOW = Duration.seconds(MAX_CONFIRM_WINDOW_SECONDS);
+const DEFAULT_CONFIRM_DELAY = Duration.seconds(DEFAULT_CONFIRM_DELAY_SECONDS);
+const DEFAULT_CONFIRM_WINDOW = Duration.seconds(DEFAULT_CONFIRM_WINDOW_SECONDS);
+const DEFAULT_RETENTION = Duration.days(DEFAULT_RETENTION_DAYS);
+const DEFAULT_INDEX_SETTLE = Duration.millis(DEFAULT_INDEX_SETTLE_MS);
 
 /**
  * How an erasure goes. FusionAuth sends `user.delete` (and `user.registration.delete`) inside its

@@ -10,7 +10,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ErasureScope } from '../targets/target-spec.ts';
 import { sleep } from '../targets/backoff.ts';
 import { LEDGER_KEYS, OPEN_INDEX } from './ledger-schema.ts';
-import { type Change, ERASURE_STATES, type ErasureLedger, type ErasureRecord, isOpen, type ListedRecords } from './ledger.ts';
+import { type Change, type ErasureLedger, type ErasureRecord, isUnsettled, type ListedRecords, UNSETTLED_STATES } from './ledger.ts';
 
 
 /** Writes lost to another writer are decided again on what that writer left; this many times at most. */
@@ -18,7 +18,7 @@ const MAX_ATTEMPTS = 8;
 
 interface StoredRecord extends ErasureRecord {
   readonly version: number;
-  /** Only while open, so the index holds nothing else. */
+  /** Only while unsettled, so the index holds nothing else. */
   readonly openState?: string;
 }
 
@@ -51,7 +51,7 @@ export class DynamoDbErasureLedger implements ErasureLedger {
   async list({ state, limit = 100, after }: { state?: ErasureRecord['state']; limit?: number; after?: string }): Promise<ListedRecords> {
     const start = after ? (JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as Record<string, never>) : undefined;
     const page =
-      state && isOpen(state)
+      state && isUnsettled(state)
         ? await this.client.send(
             new QueryCommand({
               TableName: this.tableName,
@@ -81,9 +81,8 @@ export class DynamoDbErasureLedger implements ErasureLedger {
   }
 
   async openSummary(): Promise<Record<string, { count: number; oldestRequestedAt: number | undefined }>> {
-    const open = ERASURE_STATES.filter(isOpen);
     const summaries = await Promise.all(
-      open.map(async (state) => {
+      UNSETTLED_STATES.map(async (state) => {
         const query = {
           TableName: this.tableName,
           IndexName: OPEN_INDEX.name,
@@ -111,7 +110,7 @@ export class DynamoDbErasureLedger implements ErasureLedger {
 
   /** Only over the version that was read: a concurrent writer makes this fail, and the change is decided again. */
   async #write(record: ErasureRecord, version: number | undefined): Promise<void> {
-    const stored: StoredRecord = { ...record, version: (version ?? 0) + 1, ...(isOpen(record.state) && { openState: record.state }) };
+    const stored: StoredRecord = { ...record, version: (version ?? 0) + 1, ...(isUnsettled(record.state) && { openState: record.state }) };
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,

@@ -1,11 +1,20 @@
 import { type CredentialConfig, parseList } from '../auth/credential-source.ts';
 import { type Env, read, wholeNumber } from '../env.ts';
 import { ConfigurationError } from '../errors.ts';
-import { DEFAULT_INDEX_SETTLE_MS } from '../targets/dynamodb-todo-eraser.ts';
 import type { ResolvedTarget } from '../targets/table-schema.ts';
 import { readTargetsConfig, type TargetsConfig } from '../targets/target-spec.ts';
 import type { ErasureSettings } from './erasure-service.ts';
-import { MAX_DELAY_SECONDS } from './jobs.ts';
+import {
+  DEFAULT_CONFIRM_DELAY_SECONDS,
+  DEFAULT_CONFIRM_WINDOW_SECONDS,
+  DEFAULT_INDEX_SETTLE_MS,
+  DEFAULT_INLINE_BUDGET_MS,
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+  isSecureUrl,
+  MAX_CONFIRM_WINDOW_SECONDS,
+  MAX_DELAY_SECONDS,
+} from './erasure-limits.ts';
 
 /** FusionAuth's API, for confirming a deletion without its `.complete` event. */
 export interface FusionAuthApiConfig {
@@ -41,19 +50,6 @@ export const secondPassDelay = (config: ErasureConfig, targets: readonly Resolve
       : undefined
     : config.secondPassSeconds || undefined;
 
-// FusionAuth's read timeout is often 2 s and includes the network and a cold start.
-const DEFAULT_INLINE_BUDGET_MS = 1_000;
-const DEFAULT_CONFIRM_DELAY_SECONDS = 10;
-/** A bulk delete of 10,000 users can hold its transaction for minutes. */
-const DEFAULT_CONFIRM_WINDOW_SECONDS = 3_600;
-/** Two days, so a look's chain always ends well inside the queue's four-day retention. */
-const MAX_CONFIRM_WINDOW_SECONDS = 2 * 24 * 3600;
-/**
- * A year: enough to show an erasure to the user who asked for it, or to an auditor, a year on;
- * the receipt holds nothing but the user id, and then it goes.
- */
-const DEFAULT_RETENTION_DAYS = 365;
-const DEFAULT_SECRET_CACHE_SECONDS = 300;
 
 /** Read once at start; a setting that cannot work is refused here, with what to set. */
 export function readErasureConfig(env: Env): ErasureConfig {
@@ -121,21 +117,9 @@ export function secretCacheSeconds(env: Env): number {
   return seconds;
 }
 
-/**
- * https, or http to this machine only (a FusionAuth or key server in Docker): a key or a JWKS
- * fetched in the clear can be read or replaced on the way.
- */
+/** The URL rule of erasure-limits.ts, as a start-up refusal. */
 export function requireSecureUrl(url: string, variable: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigurationError(`${variable} is not a URL.`);
-  }
-  const local = ['localhost', '127.0.0.1', '[::1]', 'host.docker.internal'].includes(parsed.hostname);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && local)) {
-    throw new ConfigurationError(`${variable} must be an https URL (http only to localhost).`);
-  }
+  if (!isSecureUrl(url)) throw new ConfigurationError(`${variable} must be an https URL (http only to localhost).`);
 }
 
 function readBoolean(env: Env, name: string): boolean {

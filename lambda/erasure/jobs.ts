@@ -59,8 +59,7 @@ export interface ErasureJobQueue {
   deadLetter(job: ErasureJob, reason: string): Promise<void>;
 }
 
-/** SQS's longest message delay. */
-export const MAX_DELAY_SECONDS = 900;
+export { MAX_DELAY_SECONDS } from './erasure-limits.ts';
 
 /** The next job of a chain. */
 export const followUp = <J extends ChainedJob>(job: J, changes: Partial<J> = {}): J => ({ ...job, hop: job.hop + 1, ...changes });

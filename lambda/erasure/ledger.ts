@@ -15,6 +15,9 @@ export const ERASURE_STATES: readonly ErasureState[] = ['requested', 'confirmed'
 /** States a later event reopens: the next request for the user starts a new cycle. */
 const ENDED: readonly ErasureState[] = ['erased', 'rolled-back', 'unconfirmed'];
 export const isOpen = (state: ErasureState): boolean => !ENDED.includes(state);
+/** States that still need something, by the worker or by a person: the ledger indexes these by age. */
+export const UNSETTLED_STATES: readonly ErasureState[] = ['requested', 'confirmed', 'erasing', 'unconfirmed'];
+export const isUnsettled = (state: ErasureState): boolean => UNSETTLED_STATES.includes(state);
 
 /** How the commit became known. */
 export type ConfirmedBy = 'complete-event' | 'api' | 'reconcile' | 'before-commit';
@@ -85,7 +88,7 @@ export interface ErasureLedger {
   update<R>(userId: string, scope: ErasureScope, change: (record: ErasureRecord | undefined) => Change<R>): Promise<R>;
   /** Records in `state`, oldest request first (all records, by user id, without one). */
   list(query: { readonly state?: ErasureState; readonly limit?: number; readonly after?: string }): Promise<ListedRecords>;
-  /** How many open records each state has, and the oldest request of each. */
+  /** How many unsettled records each state has, and the oldest request of each. */
   openSummary(): Promise<Record<string, { readonly count: number; readonly oldestRequestedAt: number | undefined }>>;
 }
 

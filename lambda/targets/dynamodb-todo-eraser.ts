@@ -6,6 +6,7 @@ import {
   type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_INDEX_SETTLE_MS } from '../erasure/erasure-limits.ts';
 import { AdaptiveLimit } from './adaptive-limit.ts';
 import { DEFAULT_RETRY, fullJitterDelay, type RetryPolicy, sleep } from './backoff.ts';
 import type { TargetQuery } from './erasure-plan.ts';
@@ -24,7 +25,6 @@ type Key = Record<string, AttributeValue>;
 /** DynamoDB's limit on the requests in one BatchWriteItem call. */
 export const BATCH_SIZE = 25;
 export const DEFAULT_CONCURRENCY = 4;
-export const DEFAULT_INDEX_SETTLE_MS = 1_000;
 
 // Throttling that outlasted the SDK's own retries: ours back off further rather than fail the erasure.
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
