@@ -1,7 +1,6 @@
 import { type CredentialConfig, parseList } from '../auth/credential-source.ts';
 import { type Env, read, wholeNumber } from '../env.ts';
 import { ConfigurationError } from '../errors.ts';
-import type { ResolvedTarget } from '../targets/table-schema.ts';
 import { readTargetsConfig, type TargetsConfig } from '../targets/target-spec.ts';
 import type { ErasureSettings } from './erasure-service.ts';
 import {
@@ -34,21 +33,8 @@ export interface ErasureConfig {
   readonly indexSettleMs: number;
   readonly eraseBeforeCommit: boolean;
   readonly fusionAuth: FusionAuthApiConfig | undefined;
-  /**
-   * Seconds until the last pass over an erased user (0: none). By default one follows every
-   * erasure that reads an index, whose reads lag the table.
-   */
-  readonly secondPassSeconds: number | 'when-indexed';
-  readonly settings: Omit<ErasureSettings, 'secondPassDelaySeconds' | 'confirmThroughApi'>;
+  readonly settings: Omit<ErasureSettings, 'confirmThroughApi'>;
 }
-
-/** The second pass's delay, once the targets are bound to their tables. */
-export const secondPassDelay = (config: ErasureConfig, targets: readonly ResolvedTarget[]): number | undefined =>
-  config.secondPassSeconds === 'when-indexed'
-    ? targets.some((target) => target.indexName)
-      ? MAX_DELAY_SECONDS
-      : undefined
-    : config.secondPassSeconds || undefined;
 
 
 /** Read once at start; a setting that cannot work is refused here, with what to set. */
@@ -82,8 +68,8 @@ export function readErasureConfig(env: Env): ErasureConfig {
     indexSettleMs: wholeNumber(env, 'INDEX_SETTLE_MS', DEFAULT_INDEX_SETTLE_MS, 'milliseconds'),
     eraseBeforeCommit: readBoolean(env, 'ERASE_BEFORE_COMMIT'),
     fusionAuth: readFusionAuthApi(env),
-    secondPassSeconds,
     settings: {
+      secondPassSeconds,
       confirmDelaySeconds,
       windowSeconds,
       retentionSeconds: retentionDays * 24 * 3600,

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DeletionUnfinishedError, TodosRemainError } from '../errors.ts';
 import { requireId } from '../events/fields.ts';
-import { fieldsFor, fieldValuesOf, planErasure, targetsFor } from '../targets/erasure-plan.ts';
-import type { ResolvedTarget } from '../targets/table-schema.ts';
+import { fieldValuesOf, planErasure, targetsFor } from '../targets/erasure-plan.ts';
+import type { TargetCatalog } from '../targets/target-catalog.ts';
 import type { ErasureScope } from '../targets/target-spec.ts';
-import type { TodoEraser } from '../targets/todo-eraser.ts';
+import { EraseInterruptedError, type TodoEraser } from '../targets/todo-eraser.ts';
 import { nextLookIn } from './confirmation-schedule.ts';
 import type { ErasureMetrics } from './erasure-metrics.ts';
 import {
@@ -42,8 +42,8 @@ export interface ErasureSettings {
   readonly windowSeconds: number;
   /** How long an erased or rolled-back receipt is kept (ERASURE_RETENTION_DAYS). */
   readonly retentionSeconds: number;
-  /** When the last pass over an erased user runs; undefined: none. */
-  readonly secondPassDelaySeconds: number | undefined;
+  /** When the last pass over an erased user runs (0: none); by default after any erasure that reads an index. */
+  readonly secondPassSeconds: number | 'when-indexed';
   /** The application whose registrations own Todos. */
   readonly todoApplicationId: string | undefined;
   /** Whether the worker asks FusionAuth's API (FUSIONAUTH_URL): the first look then comes after the delay, not at the window's end. */
@@ -53,7 +53,7 @@ export interface ErasureSettings {
 export interface ErasureServiceDependencies {
   readonly ledger: ErasureLedger;
   readonly eraser: TodoEraser;
-  readonly targets: readonly ResolvedTarget[];
+  readonly targets: TargetCatalog;
   /** Absent (sam local, some tests): requests are recorded but never looked at, and an erasure must finish inline. */
   readonly queue: ErasureJobQueue | undefined;
   /** FusionAuth's API, which the worker asks; the webhook never does. */
@@ -98,11 +98,11 @@ export class ErasureService {
   }
 
   /** The erasure an event asks for, its key fields checked against the targets: a 400 names what is missing. */
-  subjectOf(event: Readonly<Record<string, unknown>>, scope: ErasureScope, type: string): ErasureSubject {
-    const values = fieldValuesOf(event, fieldsFor(this.deps.targets, scope), type);
+  async subjectOf(event: Readonly<Record<string, unknown>>, scope: ErasureScope, type: string): Promise<ErasureSubject> {
+    const values = fieldValuesOf(event, this.deps.targets.fieldsFor(scope), type);
     const subject = { userId: values.userId!, scope, tenantId: tenantOf(event), values };
     // Every key is built once now, so a value that cannot be a key is refused before anything is recorded.
-    this.#plan(subject);
+    await this.#plan(subject);
     return subject;
   }
 
@@ -268,10 +268,19 @@ export class ErasureService {
 
     let report;
     try {
-      report = await this.deps.eraser.erase(this.#plan(subject), { ...limits, fromTarget: record.nextTarget ?? 0 });
+      report = await this.deps.eraser.erase(await this.#plan(subject), { ...limits, fromTarget: record.nextTarget ?? 0 });
     } catch (error) {
-      await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, { deletedByTarget: {}, nextTarget: record.nextTarget ?? 0 }, this.#now()));
-      throw error;
+      // What was deleted before the error is counted; the next run starts at the target it stopped in.
+      const progress =
+        error instanceof EraseInterruptedError
+          ? { deletedByTarget: error.progress.deletedByTarget, nextTarget: error.progress.nextTarget }
+          : { deletedByTarget: {}, nextTarget: record.nextTarget ?? 0 };
+      await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()));
+      // A job is retried by SQS; without a queue the delivery fails, and its redelivery resumes.
+      if (job || !this.deps.queue) throw error;
+      // Inline, the look that watches the cycle takes it over: the delivery itself succeeded.
+      this.deps.logger.warn('inline erasure failed; the worker carries on', { scope: subject.scope, error: describe(error) });
+      return { outcome: 'continued', todosDeleted: 0 };
     }
     const progress = { deletedByTarget: report.deletedByTarget, nextTarget: report.nextTarget };
     this.deps.metrics('TodosErased', { scope: subject.scope }, report.deleted);
@@ -279,7 +288,7 @@ export class ErasureService {
       const done = await ledger.update(subject.userId, subject.scope, (current) =>
         finish(current, lease, progress, this.#now(), this.deps.settings.retentionSeconds),
       );
-      if (done.outcome === 'ok') this.#erased(subject, done.record);
+      if (done.outcome === 'ok') await this.#erased(subject, done.record);
       return { outcome: 'erased', todosDeleted: report.deleted };
     }
     await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()));
@@ -292,11 +301,11 @@ export class ErasureService {
     return { outcome: 'continued', todosDeleted: report.deleted };
   }
 
-  #erased(subject: ErasureSubject, record: ErasureRecord): void {
+  async #erased(subject: ErasureSubject, record: ErasureRecord): Promise<void> {
     this.deps.metrics('ErasuresErased', { scope: subject.scope });
     this.deps.metrics('ErasureDuration', { scope: subject.scope }, ((record.erasedAt ?? this.#now()) - record.requestedAt) / 1000);
     this.deps.logger.info('erasure finished', { scope: subject.scope, cycle: record.cycle, todosDeleted: record.todosDeleted, confirmedBy: record.confirmedBy });
-    const delay = this.deps.settings.secondPassDelaySeconds;
+    const delay = await this.#secondPassDelay();
     if (delay === undefined || !this.deps.queue) return;
     const job: SecondPassJob = { kind: 'second-pass', subject, cycle: record.cycle, hop: 0, firstQueuedAt: this.#now() };
     // Best effort: the erasure itself is done and recorded.
@@ -304,7 +313,7 @@ export class ErasureService {
   }
 
   async #secondPass(job: SecondPassJob, limits: RunLimits): Promise<void> {
-    const report = await this.deps.eraser.erase(this.#plan(job.subject), limits);
+    const report = await this.deps.eraser.erase(await this.#plan(job.subject), limits);
     if (report.deleted > 0) {
       await this.deps.ledger.update(job.subject.userId, job.subject.scope, (current) =>
         countSecondPass(current, job.cycle, report.deletedByTarget, this.#now()),
@@ -340,8 +349,15 @@ export class ErasureService {
     this.deps.metrics('ErasuresConfirmed', { scope: record.scope, method: by });
   }
 
-  #plan(subject: ErasureSubject) {
-    return planErasure(targetsFor(this.deps.targets, subject.scope), subject.values);
+  async #plan(subject: ErasureSubject) {
+    return planErasure(targetsFor(await this.deps.targets.resolved(), subject.scope), subject.values);
+  }
+
+  /** Index reads lag the table: by default a last pass follows every erasure that reads one. */
+  async #secondPassDelay(): Promise<number | undefined> {
+    const { secondPassSeconds } = this.deps.settings;
+    if (secondPassSeconds !== 'when-indexed') return secondPassSeconds || undefined;
+    return (await this.deps.targets.resolved()).some((target) => target.indexName) ? MAX_DELAY_SECONDS : undefined;
   }
 }
 

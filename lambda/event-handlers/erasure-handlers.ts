@@ -15,24 +15,24 @@ const fields = (event: PassportEventOf<'user.delete'> | object): Event => event 
  * known (ERASE_BEFORE_COMMIT erases at once, and takes that risk).
  */
 export const requestUserErasure: EventHandler<'user.delete'> = async (event, context) => {
-  const subject = context.erasures.subjectOf(fields(event), 'user', event.type);
+  const subject = await context.erasures.subjectOf(fields(event), 'user', event.type);
   return context.eraseBeforeCommit ? erase(subject, 'before-commit', context) : accept(subject, context);
 };
 
 /** `user.delete.complete` comes after the commit: the erasure is confirmed and starts at once. */
 export const eraseDeletedUser: EventHandler<'user.delete.complete'> = async (event, context) =>
-  erase(context.erasures.subjectOf(fields(event), 'user', event.type), 'complete-event', context);
+  erase(await context.erasures.subjectOf(fields(event), 'user', event.type), 'complete-event', context);
 
 /** A user removed from the Todo application loses their Todos, once the removal is committed. */
 export const requestRegistrationErasure: EventHandler<'user.registration.delete'> = async (event, context) => {
   if (!isTodoApplication(event, context)) return ignore(ignoredApplication(context));
-  const subject = context.erasures.subjectOf(fields(event), 'registration', event.type);
+  const subject = await context.erasures.subjectOf(fields(event), 'registration', event.type);
   return context.eraseBeforeCommit ? erase(subject, 'before-commit', context) : accept(subject, context);
 };
 
 export const eraseUnregisteredUser: EventHandler<'user.registration.delete.complete'> = async (event, context) => {
   if (!isTodoApplication(event, context)) return ignore(ignoredApplication(context));
-  return erase(context.erasures.subjectOf(fields(event), 'registration', event.type), 'complete-event', context);
+  return erase(await context.erasures.subjectOf(fields(event), 'registration', event.type), 'complete-event', context);
 };
 
 async function accept(subject: ErasureSubject, context: HandlerContext): Promise<HandlerOutcome> {

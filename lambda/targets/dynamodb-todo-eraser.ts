@@ -10,7 +10,7 @@ import { DEFAULT_INDEX_SETTLE_MS } from '../erasure/erasure-limits.ts';
 import { AdaptiveLimit } from './adaptive-limit.ts';
 import { DEFAULT_RETRY, fullJitterDelay, type RetryPolicy, sleep } from './backoff.ts';
 import type { TargetQuery } from './erasure-plan.ts';
-import type { EraseLimits, EraseReport, TodoEraser } from './todo-eraser.ts';
+import { type EraseLimits, EraseInterruptedError, type EraseReport, type TodoEraser } from './todo-eraser.ts';
 
 export interface EraserOptions {
   /** BatchWriteItem requests in flight at most; throttling lowers it for the rest of a target. */
@@ -36,6 +36,16 @@ export interface WriteOutcome {
   remaining: number;
   /** False when the deadline (or the signal) stopped the writes: some were not sent. */
   finished: boolean;
+}
+
+/** A write or a Query failed for good: how many writes had been done, and why. */
+class WritesInterruptedError extends Error {
+  constructor(
+    readonly written: number,
+    override readonly cause: unknown,
+  ) {
+    super('writes interrupted', { cause });
+  }
 }
 
 interface PassResult {
@@ -67,7 +77,14 @@ export class DynamoDbTodoEraser implements TodoEraser {
     let remaining = 0;
     for (let n = limits.fromTarget ?? 0; n < queries.length; n += 1) {
       const query = queries[n]!;
-      const result = query.target.indexName ? await this.#eraseThroughIndex(query, limits) : await this.#pass(query, limits);
+      let result: PassResult;
+      try {
+        result = query.target.indexName ? await this.#eraseThroughIndex(query, limits) : await this.#pass(query, limits);
+      } catch (error) {
+        const partial = error instanceof WritesInterruptedError ? error.written : 0;
+        const progress = { deletedByTarget: { ...deletedByTarget, [query.target.name]: partial }, deleted: deleted + partial, remaining, finished: false, nextTarget: n };
+        throw new EraseInterruptedError(progress, { cause: error instanceof WritesInterruptedError ? error.cause : error });
+      }
       deletedByTarget[query.target.name] = result.deleted;
       deleted += result.deleted;
       remaining += result.remaining;
@@ -115,8 +132,13 @@ export class DynamoDbTodoEraser implements TodoEraser {
         }
       }
     }
-    const { written, remaining, finished } = await this.#writeBatched(query.target.table, deletions(), limits);
-    return { found, deleted: written - repeats, remaining, finished };
+    try {
+      const { written, remaining, finished } = await this.#writeBatched(query.target.table, deletions(), limits);
+      return { found, deleted: written - repeats, remaining, finished };
+    } catch (error) {
+      if (error instanceof WritesInterruptedError) throw new WritesInterruptedError(error.written - repeats, error.cause);
+      throw error;
+    }
   }
 
   /** Writes `requests` with the same batching, limits and retries as an erasure: for local tools and tests. */
@@ -201,7 +223,7 @@ export class DynamoDbTodoEraser implements TodoEraser {
     } finally {
       while (inFlight.size > 0 || waiting.size > 0) await Promise.all([...inFlight, ...waiting]);
     }
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw new WritesInterruptedError(result.written, failure);
     return result;
   }
 

@@ -11,7 +11,7 @@ import {
   type TemplateField,
 } from './key-template.ts';
 import type { KeyType, ResolvedTarget } from './table-schema.ts';
-import type { ErasureScope } from './target-spec.ts';
+import type { DeletionTarget, ErasureScope } from './target-spec.ts';
 
 /** One target's Queries for one user: the partition, and the sort-key prefixes if any. */
 export interface TargetQuery {
@@ -22,11 +22,10 @@ export interface TargetQuery {
 }
 
 /** The targets an erasure of `scope` runs, in their listed order. */
-export const targetsFor = (targets: readonly ResolvedTarget[], scope: ErasureScope): ResolvedTarget[] =>
-  targets.filter((target) => target.on.has(scope));
+export const targetsFor = <T extends DeletionTarget>(targets: readonly T[], scope: ErasureScope): T[] => targets.filter((target) => target.on.has(scope));
 
 /** Every field the targets of `scope` read: what an erasure must take from its event and carry along. */
-export function fieldsFor(targets: readonly ResolvedTarget[], scope: ErasureScope): TemplateField[] {
+export function fieldsFor(targets: readonly DeletionTarget[], scope: ErasureScope): TemplateField[] {
   const fields = new Set<TemplateField>(['userId']);
   for (const target of targetsFor(targets, scope)) {
     for (const template of [target.partitionKey, ...target.sortKeyPrefixes]) template.fields.forEach((field) => fields.add(field));

@@ -29,3 +29,15 @@ export interface EraseReport {
   readonly finished: boolean;
   readonly nextTarget: number;
 }
+
+/** An erasure stopped by an error it could not retry: what it had deleted by then, and the cause. */
+export class EraseInterruptedError extends Error {
+  override name = 'EraseInterruptedError';
+
+  constructor(
+    readonly progress: EraseReport,
+    options: { readonly cause: unknown },
+  ) {
+    super(`the erasure stopped on an error after ${progress.deleted} deletion(s)`, options);
+  }
+}

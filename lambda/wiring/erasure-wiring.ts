@@ -3,14 +3,14 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { credentialSource, parseList } from '../auth/credential-source.ts';
 import { DynamoDbErasureLedger } from '../erasure/dynamodb-ledger.ts';
-import { type ErasureConfig, secondPassDelay } from '../erasure/erasure-config.ts';
+import type { ErasureConfig } from '../erasure/erasure-config.ts';
 import { powertoolsErasureMetrics } from '../erasure/erasure-metrics.ts';
 import { ErasureService } from '../erasure/erasure-service.ts';
 import type { UserDirectory } from '../erasure/fusionauth-users.ts';
 import type { ErasureJobQueue } from '../erasure/jobs.ts';
 import { SqsErasureJobQueue } from '../erasure/sqs-job-queue.ts';
 import { DynamoDbTodoEraser } from '../targets/dynamodb-todo-eraser.ts';
-import { resolveTargets } from '../targets/table-schema.ts';
+import { openTargetCatalog } from '../targets/target-catalog.ts';
 import { SQS_CLIENT_CONFIG, sharedDynamoDbClient } from './shared-clients.ts';
 
 export interface ErasureWiringOverrides {
@@ -28,8 +28,8 @@ export interface ErasureWiring {
 
 /**
  * The erasure lifecycle both functions share. The targets are bound to their tables here, at
- * init: a target that cannot work stops the function before any delivery. FusionAuth's API is
- * the worker's alone (`withUsers`).
+ * init: a target that cannot work stops the function before any delivery (see
+ * openTargetCatalog). FusionAuth's API is the worker's alone (`withUsers`).
  */
 export async function wireErasures(
   config: ErasureConfig,
@@ -37,7 +37,11 @@ export async function wireErasures(
   overrides: ErasureWiringOverrides & { readonly withUsers?: boolean } = {},
 ): Promise<ErasureWiring> {
   const dynamoDb = overrides.dynamoDb ?? sharedDynamoDbClient();
-  const targets = await resolveTargets(dynamoDb, config.targets);
+  const targets = await openTargetCatalog(dynamoDb, config.targets, (error) =>
+    logger.warn('the deletion targets\' tables could not be described at init; the first erasure tries again', {
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    }),
+  );
   const queue =
     overrides.queue ??
     (config.queueUrl ? new SqsErasureJobQueue({ queueUrl: config.queueUrl, deadLetterQueueUrl: config.deadLetterQueueUrl }, SQS_CLIENT_CONFIG) : undefined);
@@ -47,7 +51,7 @@ export async function wireErasures(
     targets,
     queue,
     users: overrides.withUsers && config.fusionAuth ? await fusionAuthDirectory(config.fusionAuth) : undefined,
-    settings: { ...config.settings, confirmThroughApi: config.fusionAuth !== undefined, secondPassDelaySeconds: secondPassDelay(config, targets) },
+    settings: { ...config.settings, confirmThroughApi: config.fusionAuth !== undefined },
     metrics: powertoolsErasureMetrics(metrics),
     logger,
     now: overrides.now,
