@@ -4,14 +4,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resolveTargets } from '../../lambda/targets/table-schema.ts';
+import { readTargetsConfig } from '../../lambda/targets/target-spec.ts';
 import { localClient } from '../../local/dynamodb.ts';
 import { addTodos, countTodos } from '../../local/todo-admin.ts';
 import { examplePayload, passportEvent } from '../support/events.ts';
+import { fusionAuthTenant, fusionAuthUser, startFakeFusionAuth } from '../support/fake-fusionauth.ts';
 import { type RunningLocalServer, startLocalServer } from '../support/local-server.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url);
 const EXAMPLE_USER = '00000000-0000-0001-0000-000000000000';
+const TENANT = '7d3f2c1e-5b4a-4e6f-9a8b-1c2d3e4f5a6b';
+
+const todoTarget = async (client: DynamoDBClient) => (await resolveTargets(client, readTargetsConfig({ TODO_TABLE_NAME: 'Todos' })))[0]!;
+
+async function until(done: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  for (const started = Date.now(); !(await done()); ) {
+    if (Date.now() - started > timeoutMs) throw new Error('gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 let server: RunningLocalServer;
 beforeAll(async () => {
@@ -47,9 +61,12 @@ describe('npm start', () => {
       env: { ...process.env, DYNAMODB_PORT: dynamoDbPort },
     });
     expect(stdout).toContain('added 5 Todo(s)');
-    expect(stdout).toMatch(/HTTP\/1\.1 200 OK/);
-    expect(stdout).toContain('{"status":"handled","type":"user.delete"}');
-    expect(stdout.trim().split('\n').at(-1)).toBe('0');
+    expect(stdout).toContain('{"status":"accepted","type":"user.delete"}');
+    expect(stdout).toContain('{"status":"handled","type":"user.delete.complete"}');
+    const lines = stdout.trim().split('\n');
+    expect(lines).toContain('0');
+    expect(lines.at(-1)).toBe('1 erasure(s): 1 erased');
+    expect(stdout).toMatch(/00000000-0000-0001-0000-000000000000\s+user\s+erased\s+\S+\s+complete-event\s+5/);
   });
 
   describe('over real HTTP', () => {
@@ -60,17 +77,22 @@ describe('npm start', () => {
         body,
       });
 
-    it('deletes the Todos of the user in a user.delete and keeps the rest', async () => {
+    it('records a user.delete, erases on its .complete, and keeps the rest', async () => {
       const client = localClient(server.dynamoDbEndpoint);
-      const table = { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' };
-      await addTodos(client, table, EXAMPLE_USER, 30);
-      await addTodos(client, table, 'someone-else', 3);
-      const response = await post(examplePayload('user.delete.json'));
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('application/json');
-      expect(await response.json()).toEqual({ status: 'handled', type: 'user.delete' });
-      expect(await countTodos(client, table, EXAMPLE_USER)).toBe(0);
-      expect(await countTodos(client, table, 'someone-else')).toBe(3);
+      const target = await todoTarget(client);
+      await addTodos(client, target, { userId: EXAMPLE_USER }, 30);
+      await addTodos(client, target, { userId: 'someone-else' }, 3);
+      // The Quick start sent these examples already: each again with an id of its own.
+      const fresh = (name: string) => examplePayload(name).replace('e502168a-b469-45d9-a079-fd45f83e0406', `${name}-again`);
+      const accepted = await post(fresh('user.delete.json'));
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('content-type')).toBe('application/json');
+      expect(await accepted.json()).toEqual({ status: 'accepted', type: 'user.delete' });
+      expect(await countTodos(client, target, { userId: EXAMPLE_USER })).toBe(30);
+      const erased = await post(fresh('user.delete.complete.json'));
+      expect(await erased.json()).toEqual({ status: 'handled', type: 'user.delete.complete' });
+      expect(await countTodos(client, target, { userId: EXAMPLE_USER })).toBe(0);
+      expect(await countTodos(client, target, { userId: 'someone-else' })).toBe(3);
       client.destroy();
     });
 
@@ -125,11 +147,11 @@ describe('npm start with WEBHOOK_API_KEYS and an external DynamoDB', () => {
       });
       try {
         expect(first.apiKey).toBe('fixed-key');
-        expect(second.output()).toContain('external; table SharedTodos, existing');
+        expect(second.output()).toContain('external; targets SharedTodos, existing; ledger Erasures');
         const response = await fetch(second.url, {
           method: 'POST',
           headers: { authorization: 'fixed-key' },
-          body: passportEvent({ type: 'user.delete', user: { id: 'u' } }),
+          body: passportEvent({ type: 'user.delete.complete', user: { id: 'u' } }),
         });
         expect(response.status).toBe(200);
         const older = await fetch(first.url, {
@@ -148,25 +170,22 @@ describe('npm start with WEBHOOK_API_KEYS and an external DynamoDB', () => {
 });
 
 describe('npm start with a user too big for the inline budget', () => {
-  it('answers at once and lets the in-process worker finish the deletion', async () => {
+  it('answers at once and lets the in-process worker finish the erasure', async () => {
     const server = await startLocalServer({ WEBHOOK_API_KEYS: 'k', DELETE_BUDGET_MS: '20' });
     const client = localClient(server.dynamoDbEndpoint);
-    const table = { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' };
     try {
-      await addTodos(client, table, 'prolific', 8_000);
-      await addTodos(client, table, 'modest', 4);
+      const target = await todoTarget(client);
+      await addTodos(client, target, { userId: 'prolific' }, 8_000);
+      await addTodos(client, target, { userId: 'modest' }, 4);
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { authorization: 'k' },
-        body: passportEvent({ type: 'user.delete', id: 'big-one', user: { id: 'prolific' } }),
+        body: passportEvent({ type: 'user.delete.complete', id: 'big-one', user: { id: 'prolific' } }),
       });
       expect(response.status).toBe(200);
-      expect(await countTodos(client, table, 'prolific')).toBeGreaterThan(0);
-      for (let waited = 0; (await countTodos(client, table, 'prolific')) > 0 && waited < 60_000; waited += 100) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(await countTodos(client, table, 'prolific')).toBe(0);
-      expect(await countTodos(client, table, 'modest')).toBe(4);
+      expect(await countTodos(client, target, { userId: 'prolific' })).toBeGreaterThan(0);
+      await until(async () => (await countTodos(client, target, { userId: 'prolific' })) === 0);
+      expect(await countTodos(client, target, { userId: 'modest' })).toBe(4);
     } finally {
       client.destroy();
       await server.stop();
@@ -177,19 +196,18 @@ describe('npm start with a user too big for the inline budget', () => {
 describe('npm start with DATA_DIR', () => {
   it('keeps the Todos on disk from one start to the next', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'passport-webhook-data-'));
-    const table = { tableName: 'Todos', userIdAttribute: 'userId', sortKeyAttribute: 'todoId' };
     const first = await startLocalServer({ DATA_DIR: dataDir, WEBHOOK_API_KEYS: 'k' });
     expect(first.output()).toContain(`on disk in ${dataDir}`);
     const client = localClient(first.dynamoDbEndpoint);
-    await addTodos(client, table, 'durable', 7);
+    await addTodos(client, await todoTarget(client), { userId: 'durable' }, 7);
     client.destroy();
     await first.stop();
 
     const second = await startLocalServer({ DATA_DIR: dataDir, WEBHOOK_API_KEYS: 'k' });
     try {
-      expect(second.output()).toContain('table Todos, existing');
+      expect(second.output()).toContain('targets Todos, existing');
       const again = localClient(second.dynamoDbEndpoint);
-      expect(await countTodos(again, table, 'durable')).toBe(7);
+      expect(await countTodos(again, await todoTarget(again), { userId: 'durable' })).toBe(7);
       again.destroy();
     } finally {
       await second.stop();
@@ -197,7 +215,53 @@ describe('npm start with DATA_DIR', () => {
   });
 });
 
+describe('npm start with a FusionAuth to ask', () => {
+  it('confirms a deletion FusionAuth sent no .complete for through its API, after the delay', async () => {
+    const fa = await startFakeFusionAuth({
+      tenants: [fusionAuthTenant(TENANT, 'Default')],
+      users: [fusionAuthUser({ id: 'local-user', tenantId: TENANT })],
+      apiKeys: [{ key: 'confirm-key', permissions: { endpoints: { '/api/user': ['GET'] } } }],
+    });
+    const server = await startLocalServer({ WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: fa.url, FUSIONAUTH_API_KEY: 'confirm-key', ERASURE_CONFIRM_DELAY_SECONDS: '1' });
+    const client = localClient(server.dynamoDbEndpoint);
+    try {
+      expect(server.output()).toContain(`Confirmation   ${fa.url} (the worker asks it 1 s after each request)`);
+      const target = await todoTarget(client);
+      await addTodos(client, target, { userId: 'local-user' }, 6);
+      const post = () =>
+        fetch(server.url, { method: 'POST', headers: { authorization: 'k' }, body: passportEvent({ type: 'user.delete', id: 'local', tenantId: TENANT, user: { id: 'local-user' } }) });
+      expect(await (await post()).json()).toEqual({ status: 'accepted', type: 'user.delete' });
+      // FusionAuth commits; the worker's look finds the user gone.
+      fa.users.delete('local-user');
+      await until(async () => (await countTodos(client, target, { userId: 'local-user' })) === 0);
+      const { stdout } = await run('npm', ['run', '--silent', 'erasures', '--', 'show', 'local-user'], {
+        cwd: ROOT,
+        env: { ...process.env, DYNAMODB_PORT: new URL(server.dynamoDbEndpoint).port },
+      });
+      expect(stdout).toMatch(/state\s+erased/);
+      expect(stdout).toMatch(/confirmed\s+\S+ by api/);
+      expect(fa.requests.some((request) => request.path === '/api/user/local-user' && request.status === 404)).toBe(true);
+    } finally {
+      client.destroy();
+      await server.stop();
+      await fa.close();
+    }
+  });
+});
+
 describe('npm start with a configuration that cannot work', () => {
+  it('refuses deletion targets whose table does not exist, naming it', async () => {
+    const failure = await run('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', DYNAMODB_PORT: '0', DELETION_TARGETS: '[{"table":"Missing","partitionKey":"USER#{userId}"}]' },
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('passport-webhook cannot start: The table Missing of the deletion targets does not exist.');
+  });
+
   it('says why in one line and exits 1, before it starts anything', async () => {
     const failure = await run('npm', ['start', '--silent'], {
       cwd: ROOT,
