@@ -148,7 +148,8 @@ export class ErasureService {
     if (job.kind === 'sweep') return this.#sweep();
     this.deps.metrics('ErasureJobHops', { kind: job.kind }, job.hop);
     const age = this.#now() - job.firstQueuedAt;
-    if (job.hop > MAX_JOB_HOPS || age > MAX_JOB_AGE_MS) {
+    // A first job cannot be a loop, whatever its clock says (a sample event replayed a year on).
+    if (job.hop > MAX_JOB_HOPS || (job.hop > 0 && age > MAX_JOB_AGE_MS)) {
       await this.#deadLetter(job, `the chain hopped ${job.hop} times over ${Math.round(age / 1000)} s without ending`);
       return;
     }
