@@ -279,8 +279,9 @@ export class ErasureService {
       await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()));
       // A job is retried by SQS; without a queue the delivery fails, and its redelivery resumes.
       if (job || !this.deps.queue) throw error;
-      // Inline, the look that watches the cycle takes it over: the delivery itself succeeded.
+      // Inline, the worker carries on at once: the delivery itself succeeded.
       this.deps.logger.warn('inline erasure failed; the worker carries on', { scope: subject.scope, error: describe(error) });
+      await this.#continue(subject, cycle, undefined);
       return { outcome: 'continued', todosDeleted: 0 };
     }
     const progress = { deletedByTarget: report.deletedByTarget, nextTarget: report.nextTarget };
@@ -294,12 +295,20 @@ export class ErasureService {
     }
     await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()));
     if (report.remaining > 0 && job) throw new TodosRemainError(report.remaining, report.deleted);
-    if (job) await this.#send(followUp(job), 0);
-    else if (!this.deps.queue) {
+    if (!this.deps.queue) {
       if (report.remaining > 0) throw new TodosRemainError(report.remaining, report.deleted);
       throw new DeletionUnfinishedError(report.deleted);
     }
+    await this.#continue(subject, cycle, job);
     return { outcome: 'continued', todosDeleted: report.deleted };
+  }
+
+  /**
+   * Hands what is left to the worker at once: the next job of the chain, or the first of one
+   * when the delivery erased inline (the look that watches the cycle may be a window away).
+   */
+  async #continue(subject: ErasureSubject, cycle: number, job: EraseJob | undefined): Promise<void> {
+    await this.#send(job ? followUp(job) : { kind: 'erase', subject, cycle, hop: 0, firstQueuedAt: this.#now() }, 0);
   }
 
   async #erased(subject: ErasureSubject, record: ErasureRecord): Promise<void> {
