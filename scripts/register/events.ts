@@ -99,10 +99,11 @@ export const HANDLED_EVENTS: readonly EventTypeName[] = Object.keys(handlers) as
 
 /**
  * Every webhook consuming a transactional event in a tenant must answer 2xx before FusionAuth
- * commits it. Our handlers answer 500 while a user's Todos remain, precisely so that the user is
- * not deleted with their Todos left behind; AbsoluteMajority is the only level at which that
- * answer stops the deletion whatever other webhooks consume the same event (Any or a majority
- * would let the others outvote it). With this webhook alone, every level but None is the same.
+ * commits it. Ours answers 500 when it cannot record the erasure request, precisely so that the
+ * user is not deleted with nobody to erase their Todos; AbsoluteMajority is the only level at
+ * which that answer stops the deletion whatever other webhooks consume the same event (Any or a
+ * majority would let the others outvote it). With this webhook alone, every level but None is
+ * the same. The `.complete` events come after the commit and are never transactional.
  */
 export const DEFAULT_TRANSACTION_TYPE = TransactionType.AbsoluteMajority;
 

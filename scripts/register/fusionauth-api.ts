@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { type Errors, FusionAuthClient, type Tenant, type Webhook } from '@fusionauth/typescript-client';
+import { type APIKey, type Errors, FusionAuthClient, type Tenant, type Webhook } from '@fusionauth/typescript-client';
 import type { WriteRequest } from './fusionauth-plan.ts';
 
 export interface Endpoint {
@@ -13,6 +13,8 @@ export interface FusionAuthApi {
   tenant(tenantId: string): Promise<Tenant>;
   tenants(): Promise<Tenant[]>;
   send(request: WriteRequest): Promise<void>;
+  /** POST /api/api-key (fusionauth.io/docs/apis/api-keys): the key FusionAuth made, with its id. */
+  createApiKey(keyId: string, apiKey: APIKey): Promise<APIKey>;
 }
 
 /** The method and path the client uses for each write, for the dry run and for errors. */
@@ -62,6 +64,12 @@ export function createFusionAuthApi(baseUrl: string, apiKey: string): FusionAuth
     tenants: async () => (await call({ method: 'GET', path: '/api/tenant' }, () => client.retrieveTenants())).tenants ?? [],
     async send(request) {
       await call(endpointOf(request), () => write(client, request));
+    },
+    async createApiKey(keyId, apiKey) {
+      const { apiKey: created } = await call({ method: 'POST', path: `/api/api-key/${keyId}` }, () => client.createAPIKey(keyId, { apiKey }), {
+        401: 'Only a key manager may create API keys: use a FusionAuth API key with "Key manager" on (Settings → API Keys).',
+      });
+      return created!;
     },
   };
 }

@@ -42,6 +42,12 @@ export interface WebhookSourceOptions {
   readonly stack: string | undefined;
 }
 
+/** Whether to hand FusionAuth's API a key of its own for the worker's confirmations, and where to put it. */
+export type ConfirmationKeyOptions =
+  | { readonly mode: 'print' }
+  /** Into the stack's secret: `--confirmation-key-secret`, or the outputs' FusionAuthApiKeySecretArn. */
+  | { readonly mode: 'stack'; readonly secretId: string | undefined };
+
 export interface RegisterOptions {
   readonly fusionAuthUrl: string;
   readonly fusionAuthApiKey: string;
@@ -55,6 +61,8 @@ export interface RegisterOptions {
   readonly apiKeyHeader: string | undefined;
   readonly signingKeyId: string | undefined;
   readonly basicAuth: BasicAuth | undefined;
+  /** Undefined: no confirmation key is created. */
+  readonly confirmationKey: ConfirmationKeyOptions | undefined;
   readonly dryRun: boolean;
 }
 
@@ -71,9 +79,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
 /**
  * FusionAuth waits this long for the answer, holding a transactional event open meanwhile. It
- * covers a cold start with its Secrets Manager read (1–2 s), the webhook's inline deletion (a
- * second by default before it queues the rest) and backoff on throttled writes, and still gives
- * up long before API Gateway's 30 s; a webhook that fails only this slowly is down anyway.
+ * covers a cold start with its Secrets Manager read and table descriptions (1–2 s) and the
+ * ledger write, and a `.complete` event's inline erasure (a second by default before it queues
+ * the rest), and still gives up long before API Gateway's 30 s; a webhook that fails only this
+ * slowly is down anyway.
  */
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
@@ -114,6 +123,14 @@ The webhook
   --basic-auth <user:pass>    send HTTP Basic credentials (default: the first line of WEBHOOK_BASIC_AUTH)
   The webhook's key is the first of WEBHOOK_API_KEYS when set, else the first in the stack's secret.
 
+The confirmation key (for a worker that asks FusionAuth whether a deleted user is gone)
+  --confirmation-key print    create an API key allowed GET on /api/user only (locked to the tenant
+                              when one --tenant is given) and print it, e.g. for FUSIONAUTH_API_KEY
+  --confirmation-key stack    create it and write it into the stack's secret (its
+                              FusionAuthApiKeySecretArn output), unless the secret holds one already
+  --confirmation-key-secret <arn>   the secret to write it into, instead of the outputs'
+  The --api-key must be a key manager (FusionAuth: Settings → API Keys) to create keys.
+
   --dry-run                   print the writes instead of sending them (reads are still sent)
   -h, --help                  this text
 
@@ -133,7 +150,8 @@ export function parseOptions(argv: readonly string[], env: Env): ParsedCommand {
 
   const events = parseEvents(values.events, warnings);
   const transactionType = parseTransactionType(values.transaction);
-  const untransacted = events.filter((event) => EVENT_KINDS[event] === 'non-transactional');
+  // The handled `.complete` events are meant to be non-transactional: only others are worth a word.
+  const untransacted = events.filter((event) => EVENT_KINDS[event] === 'non-transactional' && !isHandled(event));
   if (transactionType !== TransactionType.None && untransacted.length > 0) {
     const them = untransacted.length === 1 ? 'it' : 'them';
     warnings.push(`${untransacted.join(', ')}: not transactional in FusionAuth, so the tenants keep transaction type None for ${them}.`);
@@ -159,6 +177,7 @@ export function parseOptions(argv: readonly string[], env: Env): ParsedCommand {
       apiKeyHeader,
       signingKeyId,
       basicAuth,
+      confirmationKey: parseConfirmationKey(values['confirmation-key'], values['confirmation-key-secret']),
       dryRun: values['dry-run'] ?? false,
     },
   };
@@ -187,6 +206,8 @@ function parseFlags(argv: readonly string[]) {
         'api-key-header': { type: 'string' },
         'signing-key-id': { type: 'string' },
         'basic-auth': { type: 'string' },
+        'confirmation-key': { type: 'string' },
+        'confirmation-key-secret': { type: 'string' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -243,6 +264,19 @@ function parseEvents(list: string | undefined, warnings: string[]): EventTypeNam
     warnings.push(`${event}: the webhook has no handler for it, so it will be answered 200 and ignored.`);
   }
   return events;
+}
+
+function parseConfirmationKey(mode: string | undefined, secretId: string | undefined): ConfirmationKeyOptions | undefined {
+  if (mode === undefined) {
+    if (secretId !== undefined) throw new UsageError('--confirmation-key-secret goes with --confirmation-key stack.');
+    return undefined;
+  }
+  if (mode === 'print') {
+    if (secretId !== undefined) throw new UsageError('--confirmation-key-secret goes with --confirmation-key stack, not print.');
+    return { mode };
+  }
+  if (mode === 'stack') return { mode, secretId: secretId?.trim() || undefined };
+  throw new UsageError(`--confirmation-key: "${mode}" is not print or stack.`);
 }
 
 function parseTransactionType(value: string | undefined): TransactionType {

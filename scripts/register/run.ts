@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { provideConfirmationKey } from './confirmation-key.ts';
 import { createFusionAuthApi, endpointOf, type FusionAuthApi } from './fusionauth-api.ts';
 import { type FusionAuthState, planRegistration, type Step } from './fusionauth-plan.ts';
 import type { RegisterOptions, TenantScope } from './options.ts';
@@ -54,6 +55,7 @@ export async function register(options: RegisterOptions, out: Output): Promise<v
       out.info(describeStep(step, false));
     }
   }
+  await provideConfirmationKey(api, options, out);
   out.info(`\n${summary(steps, options.dryRun)}`);
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseList } from '../../lambda/auth/credential-source.ts';
 import { type Given, UsageError, type WebhookSourceOptions } from './options.ts';
 
@@ -18,6 +18,7 @@ export interface StackOutputs {
 export interface SourceIo {
   readFile(path: string): Promise<string>;
   readSecret(secretId: string): Promise<string>;
+  writeSecret(secretId: string, value: string): Promise<void>;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -91,12 +92,32 @@ async function keyFromSecret(outputs: Readonly<Record<string, unknown>>, origin:
   return { value: key, origin: `secret ${secretId}` };
 }
 
-const awsSourceIo: SourceIo = {
+/** The outputs of the stack the options name: for what else a run needs from it. */
+export async function stackOutputs(source: WebhookSourceOptions, io: SourceIo = awsSourceIo): Promise<StackOutputs> {
+  return pickStack(source.outputsFile, await readOutputs(source.outputsFile, io), source.stack);
+}
+
+// An ARN names its region; a bare name is looked up where the SDK's configuration points.
+const secretsClient = (secretId: string) => {
+  const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretId)?.[1];
+  return new SecretsManagerClient(region ? { region } : {});
+};
+
+export const awsSourceIo: SourceIo = {
   readFile: (path) => readFile(path, 'utf8'),
+  async writeSecret(secretId, value) {
+    const client = secretsClient(secretId);
+    try {
+      await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new Error(`Could not write the confirmation key into the secret ${secretId} (${reason}).`, { cause: error });
+    } finally {
+      client.destroy();
+    }
+  },
   async readSecret(secretId) {
-    // An ARN names its region; a bare name is looked up where the SDK's configuration points.
-    const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretId)?.[1];
-    const client = new SecretsManagerClient(region ? { region } : {});
+    const client = secretsClient(secretId);
     try {
       const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       if (SecretString === undefined) throw new Error('it has no string value');

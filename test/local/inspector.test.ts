@@ -36,7 +36,7 @@ describe.skipIf(!haveChromium)('the inspector in a real browser', () => {
     await server?.stop();
   });
 
-  it('sends an example with the form, shows its row with 200, and the Todo count drops', async () => {
+  it('sends an example with the form: a user.delete is accepted, its row shows 200, and nothing is erased yet', async () => {
     expect(await page.getByTestId('example').inputValue()).toBe('user.delete.json');
     expect(await page.getByTestId('user-id').inputValue()).toBe(EXAMPLE_USER);
     await page.getByTestId('add-todos').click();
@@ -47,8 +47,18 @@ describe.skipIf(!haveChromium)('the inspector in a real browser', () => {
     const row = page.getByTestId('delivery').first();
     await expect.poll(() => row.getByTestId('type').textContent()).toBe('user.delete');
     expect(await row.getByTestId('status').textContent()).toBe('200');
+    expect(await page.getByTestId('send-result').textContent()).toContain('"status":"accepted"');
+    await expect.poll(() => page.getByTestId('erasure-state').first().textContent()).toBe('requested');
+    expect(await page.getByTestId('todo-count').textContent()).toBe('5');
+  });
+
+  it('deletes the user as FusionAuth does: the ledger shows the erasure, and the Todo count drops', async () => {
+    await page.getByTestId('delete-user').click();
+    await expect.poll(() => page.getByTestId('erasure-state').first().textContent()).toBe('erased');
     await expect.poll(() => page.getByTestId('todo-count').textContent()).toBe('0');
-    expect(await page.getByTestId('send-result').textContent()).toContain('200');
+    expect(await page.getByTestId('send-result').textContent()).toMatch(/200 .*accepted.* → 200 .*handled/);
+    const rows = page.getByTestId('delivery');
+    expect(await rows.first().getByTestId('type').textContent()).toBe('user.delete.complete');
   });
 
   it('opens a row to the request, its credential masked, and the response', async () => {
@@ -68,7 +78,7 @@ describe.skipIf(!haveChromium)('the inspector in a real browser', () => {
     const row = page.getByTestId('delivery').first();
     await expect.poll(() => row.getByTestId('status').textContent()).toBe('401');
     expect(await row.textContent()).toContain('[notAuthorized]');
-    expect(await page.getByTestId('delivery').count()).toBe(2);
+    expect(await page.getByTestId('delivery').count()).toBe(4);
     await page.screenshot({ path: 'test-results/inspector.png' });
   });
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Tenant, TransactionType, type Webhook } from '@fusionauth/typescript-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { handlers } from '../../lambda/handlers/index.ts';
+import { handlers } from '../../lambda/event-handlers/handler-map.ts';
 import { EVENT_KINDS, HANDLED_EVENTS, transactionTypeFor } from '../../scripts/register/events.ts';
 import { FusionAuthError } from '../../scripts/register/fusionauth-api.ts';
 import { type DesiredWebhook, planRegistration, WEBHOOK_DESCRIPTION } from '../../scripts/register/fusionauth-plan.ts';
@@ -16,6 +16,7 @@ import {
   type RegisterOptions,
   UsageError,
 } from '../../scripts/register/options.ts';
+import { FUSIONAUTH_API_KEY_PLACEHOLDER } from '../../infra/names.ts';
 import { mask, redactedBody } from '../../scripts/register/redact.ts';
 import { pickStack, resolveWebhookTarget, type SourceIo } from '../../scripts/register/webhook-source.ts';
 import { type FakeFusionAuth, fusionAuthTenant, startFakeFusionAuth } from '../support/fake-fusionauth.ts';
@@ -160,9 +161,14 @@ describe('options', () => {
 });
 
 describe('event catalog', () => {
-  test('the default events are the handlers\' types, and all are transactional: the transaction type applies to them', () => {
+  test('the default events are the handlers\' types: the deletions, transactional, and their .complete events, which are not', () => {
     expect(HANDLED_EVENTS).toEqual(Object.keys(handlers));
-    for (const event of HANDLED_EVENTS) expect(EVENT_KINDS[event]).toBe('transactional');
+    expect(HANDLED_EVENTS.map((event) => [event, EVENT_KINDS[event]])).toEqual([
+      ['user.delete', 'transactional'],
+      ['user.delete.complete', 'non-transactional'],
+      ['user.registration.delete', 'transactional'],
+      ['user.registration.delete.complete', 'non-transactional'],
+    ]);
   });
 
   test('non-transactional and system events keep None whatever is chosen', () => {
@@ -387,6 +393,9 @@ describe('webhook source', () => {
       readSecret: async (id) => {
         secretReads.push(id);
         return secrets[id]!;
+      },
+      writeSecret: async () => {
+        throw new Error('this test writes no secret');
       },
     };
   };
@@ -629,18 +638,21 @@ describe.concurrent('npm run register', () => {
         connectTimeout: 1000,
         readTimeout: DEFAULT_READ_TIMEOUT_MS,
         headers: { Authorization: CURRENT_KEY },
-        eventsEnabled: { 'user.delete': true, 'user.registration.delete': true },
+        eventsEnabled: { 'user.delete': true, 'user.delete.complete': true, 'user.registration.delete': true, 'user.registration.delete.complete': true },
         global: false,
         tenantIds: [TENANT_A],
         signatureConfiguration: { enabled: false },
       },
     });
+    // The deletions wait for this webhook; their .complete events come after the commit.
     expect(fa.writes()[1]!.body).toEqual({
       tenant: {
         eventConfiguration: {
           events: {
             'user.delete': { enabled: true, transactionType: 'AbsoluteMajority' },
+            'user.delete.complete': { enabled: true, transactionType: 'None' },
             'user.registration.delete': { enabled: true, transactionType: 'AbsoluteMajority' },
+            'user.registration.delete.complete': { enabled: true, transactionType: 'None' },
           },
         },
       },
@@ -656,7 +668,10 @@ describe.concurrent('npm run register', () => {
     expect(first.stdout).toContain(`Webhook URL   ${WEBHOOK_URL}  (from ${outputs}, stack PassportWebhookStack)`);
     expect(first.stdout).toContain(`Webhook key   ****cdef in header Authorization  (from secret ${SECRET})`);
     expect(first.stdout).toContain(`created      webhook ${WEBHOOK_URL} (${webhookId})`);
-    expect(first.stdout).toContain(`updated      tenant Default (${TENANT_A}): user.delete: enabled, AbsoluteMajority; user.registration.delete: enabled, AbsoluteMajority`);
+    expect(first.stdout).toContain(
+      `updated      tenant Default (${TENANT_A}): user.delete: enabled, AbsoluteMajority; user.delete.complete: enabled, None; ` +
+        'user.registration.delete: enabled, AbsoluteMajority; user.registration.delete.complete: enabled, None',
+    );
     expect(first.stdout).toContain('Done: 1 created, 1 updated, 0 unchanged.');
     expect(first.stdout).not.toContain(CURRENT_KEY);
     expect(first.stdout).not.toContain(fa.apiKey);
@@ -872,5 +887,64 @@ describe.concurrent('npm run register', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--local needs the key of the `npm start` webhook');
     expect(run.stderr).toContain('npm run register -- --help lists the options.');
+  });
+});
+
+describe.concurrent('npm run register --confirmation-key', () => {
+  const CONFIRM_SECRET = secretArn('passport-webhook-fusionauth-api-key');
+
+  test('print: a key FusionAuth allows GET on /api/user and nothing else, locked to the one tenant', async ({ expect, onTestFinished }) => {
+    const fa = await fusionAuth();
+    onTestFinished(() => fa.close());
+    const run = await register(fa, ['--tenant', TENANT_A, '--webhook-url', WEBHOOK_URL, '--confirmation-key', 'print'], { WEBHOOK_API_KEYS: CURRENT_KEY });
+    expect(run.code).toBe(0);
+    const key = /created {6}confirmation key \S+ \(GET \/api\/user only, tenant [\w-]+\):\n\n {4}(\S+)/.exec(run.stdout)?.[1];
+    expect(key).toBeDefined();
+    const created = [...fa.apiKeys.values()].find((apiKey) => apiKey.key === key)!;
+    expect(created).toMatchObject({ permissions: { endpoints: { '/api/user': ['GET'] } }, tenantId: TENANT_A });
+    // What the key may do, asked of FusionAuth itself.
+    const as = (path: string, method = 'GET') => fetch(`${fa.url}${path}`, { method, headers: { authorization: key! } }).then((response) => response.status);
+    expect(await as('/api/user/00000000-0000-4000-8000-000000000404')).toBe(404);
+    expect(await as('/api/webhook')).toBe(401);
+    expect(await as('/api/user/00000000-0000-4000-8000-000000000404', 'DELETE')).toBe(401);
+  });
+
+  test('stack: written into the stack\'s secret in place of the placeholder; a second run creates no key', async ({ expect, onTestFinished }) => {
+    const fa = await fusionAuth();
+    onTestFinished(() => fa.close());
+    secretsManager.secrets.set(CONFIRM_SECRET, FUSIONAUTH_API_KEY_PLACEHOLDER);
+    const outputs = await outputsFile({
+      PassportWebhookStack: { WebhookUrl: WEBHOOK_URL, ApiKeySecretArn: SECRET, FusionAuthApiKeySecretArn: CONFIRM_SECRET },
+    });
+    const args = ['--global', '--outputs-file', outputs, '--confirmation-key', 'stack'];
+    const first = await register(fa, args);
+    expect(first.code).toBe(0);
+    const written = secretsManager.secrets.get(CONFIRM_SECRET)!;
+    expect(written).not.toBe(FUSIONAUTH_API_KEY_PLACEHOLDER);
+    expect([...fa.apiKeys.values()].find((apiKey) => apiKey.key === written)).toMatchObject({ permissions: { endpoints: { '/api/user': ['GET'] } } });
+    expect(first.stdout).toContain(`written to the secret ${CONFIRM_SECRET}`);
+    expect(first.stdout).not.toContain(written);
+
+    const keys = fa.apiKeys.size;
+    const second = await register(fa, args);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`unchanged    confirmation key: the secret ${CONFIRM_SECRET} holds one`);
+    expect(fa.apiKeys.size).toBe(keys);
+  });
+
+  test('a key that is not a key manager: 401 with what the key needs, exit 1', async ({ expect, onTestFinished }) => {
+    const fa = await fusionAuth({ apiKeys: [{ key: 'plain-admin-key', permissions: { endpoints: { '/api/webhook': ['GET', 'POST', 'PUT'], '/api/tenant': ['GET', 'PATCH'] } } }] });
+    onTestFinished(() => fa.close());
+    const run = await register(fa, ['--tenant', TENANT_A, '--webhook-url', WEBHOOK_URL, '--confirmation-key', 'print'], {
+      WEBHOOK_API_KEYS: CURRENT_KEY,
+      FUSIONAUTH_API_KEY: 'plain-admin-key',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Only a key manager may create API keys');
+  });
+
+  test('refuses a secret without stack, and a mode it does not know', () => {
+    expect(() => parse([...BASE, '--confirmation-key-secret', 'arn'])).toThrow('--confirmation-key-secret goes with --confirmation-key stack.');
+    expect(() => parse([...BASE, '--confirmation-key', 'email'])).toThrow('--confirmation-key: "email" is not print or stack.');
   });
 });

@@ -8,23 +8,27 @@ export interface FakeSecretsManager {
   readonly secrets: Map<string, string>;
   /** GetSecretValue calls received, by secret id. */
   readonly calls: string[];
+  /** PutSecretValue calls received, by secret id. */
+  readonly writes: string[];
   /** While set, every call answers with this HTTP status (an outage). */
   failWith: number | undefined;
   close(): Promise<void>;
 }
 
 /**
- * Secrets Manager's GetSecretValue over its real wire protocol (JSON 1.1 over HTTP), enough for
+ * Secrets Manager's GetSecretValue and PutSecretValue over its real wire protocol (JSON 1.1 over HTTP), enough for
  * the SDK (and Powertools Parameters over it) to run its production path against: there is no
  * local Secrets Manager to run instead.
  */
 export async function startFakeSecretsManager(initial: Record<string, string> = {}): Promise<FakeSecretsManager> {
   const secrets = new Map(Object.entries(initial));
   const calls: string[] = [];
+  const writes: string[] = [];
   const fake: FakeSecretsManager = {
     endpoint: '',
     secrets,
     calls,
+    writes,
     failWith: undefined,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -37,6 +41,15 @@ export async function startFakeSecretsManager(initial: Record<string, string> = 
     };
     if (fake.failWith) return reply(fake.failWith, { __type: 'InternalServiceError', message: 'fake outage' });
     const target = request.headers['x-amz-target'];
+    if (target === 'secretsmanager.PutSecretValue') {
+      const { SecretId, SecretString } = JSON.parse(raw) as { SecretId: string; SecretString: string };
+      if (!secrets.has(SecretId)) {
+        return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+      }
+      writes.push(SecretId);
+      secrets.set(SecretId, SecretString);
+      return reply(200, { ARN: SecretId, Name: SecretId.split(':').pop(), VersionId: `v${writes.length + 1}`, VersionStages: ['AWSCURRENT'] });
+    }
     if (target !== 'secretsmanager.GetSecretValue') {
       return reply(400, { __type: 'InvalidRequestException', message: `unsupported ${String(target)}` });
     }
