@@ -21,8 +21,7 @@ describe('readConfig', () => {
       indexSettleMs: 1000,
       eraseBeforeCommit: false,
       fusionAuth: undefined,
-      secondPassSeconds: 'when-indexed',
-      settings: { confirmDelaySeconds: 10, windowSeconds: 3600, retentionSeconds: 365 * 24 * 3600, todoApplicationId: 'app' },
+      settings: { confirmDelaySeconds: 10, windowSeconds: 3600, retentionSeconds: 365 * 24 * 3600, todoApplicationId: 'app', secondPassSeconds: 'when-indexed' },
       auth: { apiKey: { header: 'authorization', keys: { source: 'environment', values: ['a', 'b'] } } },
     });
     expect(config.targets.shorthand).toEqual({ tableName: 'Todos', userIdAttribute: 'owner', sortKeyAttribute: 'item' });
@@ -45,8 +44,7 @@ describe('readConfig', () => {
       queueUrl: 'https://sqs/q',
       inlineBudgetMs: 1500,
       eraseBeforeCommit: true,
-      secondPassSeconds: 0,
-      settings: { confirmDelaySeconds: 30, windowSeconds: 7200, retentionSeconds: 30 * 24 * 3600 },
+      settings: { confirmDelaySeconds: 30, windowSeconds: 7200, retentionSeconds: 30 * 24 * 3600, secondPassSeconds: 0 },
     });
   });
 
