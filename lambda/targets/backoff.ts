@@ -15,4 +15,18 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 50, max
 export const fullJitterDelay = (retry: number, policy: RetryPolicy, random: () => number = Math.random): number =>
   random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves after `ms`, or as soon as `signal` aborts: it never rejects, so the caller, which
+ * checks the signal before its next step anyway, stops at once instead of sleeping on.
+ */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
