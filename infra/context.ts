@@ -3,12 +3,11 @@ import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { LogLevel } from '@aws-lambda-powertools/logger';
 import type { Construct, Node } from 'constructs';
 import { checkTargetSpecs } from '../lambda/targets/target-spec.ts';
 import type { DeletionTargetProps } from './deletion-targets.ts';
 import { type ErasureProps, type FusionAuthProps, MAX_CONFIRM_WINDOW, MAX_DELAY } from './erasure-settings.ts';
-import type { PassportWebhookProps } from './passport-webhook.ts';
+import { type PassportWebhookProps, WEBHOOK_LOG_LEVELS } from './passport-webhook.ts';
 import {
   HMAC_SIGNATURE_ALGORITHMS,
   PUBLIC_KEY_SIGNATURE_ALGORITHMS,
@@ -16,7 +15,7 @@ import {
   type WebhookAuthProps,
 } from './webhook-auth.ts';
 
-const LOG_LEVELS = Object.values(LogLevel);
+const LOG_LEVELS = WEBHOOK_LOG_LEVELS;
 const RETENTION_DAYS = Object.values(RetentionDays).filter((days): days is RetentionDays => typeof days === 'number');
 const SIGNATURE_ALGORITHMS = [...HMAC_SIGNATURE_ALGORITHMS, ...PUBLIC_KEY_SIGNATURE_ALGORITHMS];
 const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;

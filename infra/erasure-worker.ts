@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -95,7 +95,7 @@ const SWEEP_JOB: SweepJob = { kind: 'sweep' };
 export class ErasureWorker extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
-  readonly worker: NodejsFunction;
+  readonly worker: LambdaFunction;
   /** Sends `{"kind":"sweep"}` to the queue every 5 minutes. */
   readonly sweepSchedule: Schedule;
 
@@ -131,9 +131,9 @@ export class ErasureWorker extends Construct {
     this.queue.grant(grantee, 'sqs:SendMessage');
   }
 
-  private createWorker(props: ErasureWorkerProps, timeout: Duration, maxConcurrency: number): NodejsFunction {
+  private createWorker(props: ErasureWorkerProps, timeout: Duration, maxConcurrency: number): LambdaFunction {
     const worker = createLambdaFunction(this, 'Function', {
-      entry: 'worker-lambda.ts',
+      code: 'worker',
       description: 'Confirms, carries on and checks the Todo erasures the Passport webhook recorded',
       roleDescription: 'passport-webhook erasure worker: its own log group, the Todo tables, the erasure ledger, its queues',
       memorySize: props.workerMemorySize ?? 512,

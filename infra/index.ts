@@ -8,6 +8,8 @@ export {
   type PassportWebhookProps,
   type WebhookApiProps,
   type WebhookLambdaProps,
+  WEBHOOK_LOG_LEVELS,
+  type WebhookLogLevel,
   type WebhookObservabilityProps,
 } from './passport-webhook.ts';
 export { PassportWebhookStack } from './passport-webhook-stack.ts';

@@ -1,21 +1,19 @@
 import type { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import {
-  LAMBDA_ARCHITECTURE,
-  LAMBDA_BUNDLING,
-  LAMBDA_RUNTIME,
-  lambdaEntry,
-  SOURCE_MAPS_ENVIRONMENT,
-} from './lambda-bundling.ts';
+import { type LambdaName, lambdaCode } from './lambda-assets.ts';
+
+/** Every function of the webhook runs on this: the Node.js the tests run on (the `node` devDependency). */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+/** Graviton: cheaper per millisecond than x86, and nothing in the bundle is native code. */
+export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
 
 export interface LambdaFunctionProps {
-  /** The file under `lambda/` that exports `handler`. */
-  readonly entry: string;
+  /** Which of the two functions' code it runs (infra/lambda-assets.ts). */
+  readonly code: LambdaName;
   readonly description: string;
   /** What the role is for; IAM shows it next to the role. */
   readonly roleDescription: string;
@@ -27,10 +25,10 @@ export interface LambdaFunctionProps {
 
 /**
  * A function of the webhook (constructs `${id}`, `${id}Role` and `${id}Logs` in `scope`): the
- * shared runtime and bundling, and its own log group and role, the role allowed to write that log
+ * shared runtime, its code bundled as infra/lambda-assets.ts says, and its own log group and role, the role allowed to write that log
  * group and nothing else until the caller grants more.
  */
-export function createLambdaFunction(scope: Construct, id: string, props: LambdaFunctionProps): NodejsFunction {
+export function createLambdaFunction(scope: Construct, id: string, props: LambdaFunctionProps): LambdaFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
   // Its own role rather than AWSLambdaBasicExecutionRole, whose logs permissions cover every log group.
   const role = new Role(scope, `${id}Role`, {
@@ -38,20 +36,18 @@ export function createLambdaFunction(scope: Construct, id: string, props: Lambda
     description: props.roleDescription,
   });
   logGroup.grantWrite(role);
-  const fn = new NodejsFunction(scope, id, {
+  return new LambdaFunction(scope, id, {
     description: props.description,
-    entry: lambdaEntry(props.entry),
-    handler: 'handler',
+    code: lambdaCode(props.code),
+    handler: 'index.handler',
     runtime: LAMBDA_RUNTIME,
     architecture: LAMBDA_ARCHITECTURE,
     memorySize: props.memorySize,
     timeout: props.timeout,
     role,
     logGroup,
-    environment: { ...props.environment, ...SOURCE_MAPS_ENVIRONMENT },
-    bundling: LAMBDA_BUNDLING,
+    environment: props.environment,
   });
-  return fn;
 }
 
 /**

@@ -3,11 +3,10 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Construct } from 'constructs';
 import { DeletionTargets, type DeletionTargetProps, type TodoTableProps } from './deletion-targets.ts';
 import { createLedgerTable, grantLedgerRecords } from './erasure-ledger.ts';
@@ -54,6 +53,10 @@ export interface WebhookApiProps {
   readonly burstLimit?: number;
 }
 
+/** Powertools Logger's levels (POWERTOOLS_LOG_LEVEL). */
+export const WEBHOOK_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type WebhookLogLevel = (typeof WEBHOOK_LOG_LEVELS)[number];
+
 export interface WebhookObservabilityProps {
   /**
    * Powertools service name (POWERTOOLS_SERVICE_NAME), also the `service` metric dimension.
@@ -69,7 +72,7 @@ export interface WebhookObservabilityProps {
    * Both functions' log level (POWERTOOLS_LOG_LEVEL).
    * @default 'INFO'
    */
-  readonly logLevel?: LogLevel;
+  readonly logLevel?: WebhookLogLevel;
   /**
    * How long the functions' and the API's log groups keep events.
    * @default RetentionDays.ONE_MONTH
@@ -84,6 +87,13 @@ export interface WebhookObservabilityProps {
    * @default - CloudFormation names the dashboard
    */
   readonly dashboardName?: string;
+  /**
+   * Map stack traces back to the TypeScript sources (NODE_OPTIONS=--enable-source-maps). The maps
+   * are in the bundles either way; reading them at every cold start costs about a tenth of the
+   * function's init (bench/README.md), so they are off unless you are chasing an error.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
 }
 
 export interface PassportWebhookProps {
@@ -147,7 +157,7 @@ export class PassportWebhook extends Construct {
   readonly fusionAuthApiKeySecret?: ISecret;
   /** The job queue, dead-letter queue, worker and sweep schedule that carry erasures on. */
   readonly erasureWorker: ErasureWorker;
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly api: HttpApi;
   /** The URL to enter in Passport, path included. */
   readonly webhookUrl: string;
@@ -189,6 +199,7 @@ export class PassportWebhook extends Construct {
       POWERTOOLS_SERVICE_NAME: serviceName,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
       POWERTOOLS_LOG_LEVEL: observability.logLevel ?? 'INFO',
+      ...(observability.sourceMaps && { NODE_OPTIONS: '--enable-source-maps' }),
       AWS_ENDPOINT_URL_DYNAMODB: '', // declared for sam local; empty: the regional endpoint
     };
     this.erasureWorker = new ErasureWorker(this, 'ErasureWorker', {
@@ -201,7 +212,7 @@ export class PassportWebhook extends Construct {
       logRetention,
     });
     this.function = createLambdaFunction(this, 'Function', {
-      entry: 'webhook-lambda.ts',
+      code: 'webhook',
       description: 'Records, confirms and erases a user\'s Todos when Passport reports the user or their registration deleted',
       roleDescription: 'passport-webhook function: its own log group, the Todo tables, the erasure ledger, its secrets and queue',
       memorySize: props.lambda?.memorySize ?? 512,

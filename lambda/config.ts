@@ -1,6 +1,6 @@
 import type { AuthConfig, SignatureConfig } from './auth/authenticate.ts';
 import { type CredentialConfig, type CredentialParser, parseLines, parseList } from './auth/credential-source.ts';
-import { HMAC_ALGORITHMS, isHmac, PUBLIC_KEY_ALGORITHMS, type SignatureAlgorithm } from './auth/signature.ts';
+import { HMAC_ALGORITHMS, isHmac, PUBLIC_KEY_ALGORITHMS, type SignatureAlgorithm } from './auth/signature-algorithms.ts';
 import { type ErasureConfig, readErasureConfig, requireSecureUrl, secretCacheSeconds } from './erasure/erasure-config.ts';
 import { type Env, read } from './env.ts';
 import { ConfigurationError } from './errors.ts';

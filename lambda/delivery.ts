@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Authenticator } from './auth/authenticate.ts';
-import { bodyDigest } from './auth/signature.ts';
+import { bodyDigest } from './auth/signature-algorithms.ts';
 import type { ErasureService, RunLimits } from './erasure/erasure-service.ts';
 import { CredentialsUnavailableError, DeletionUnfinishedError, TodosRemainError, WebhookError } from './errors.ts';
 import { dispatch, hasHandler } from './event-handlers/handler-map.ts';
@@ -14,7 +14,8 @@ import { errorResponse, outcomeResponse, type WebhookResponse, webhookErrorRespo
 
 export interface DeliveryDependencies {
   readonly auth: Authenticator;
-  readonly erasures: ErasureService;
+  /** Loaded with the first delivery that erases. */
+  readonly erasures: () => Promise<ErasureService>;
   readonly todoApplicationId: string | undefined;
   readonly eraseBeforeCommit: boolean;
   /** How long a delivery erases inline before the worker takes the rest (when there is a queue). */
@@ -73,16 +74,17 @@ async function answer(event: unknown, context: Context | undefined, deps: Delive
   record.eventType = delivery.type;
   // Most deliveries (logins, refreshes) have no handler: they cost neither a digest nor a timer.
   const outcome = hasHandler(delivery.type)
-    ? await dispatch(delivery, handlerContext(delivery, deps, context))
+    ? await dispatch(delivery, await handlerContext(delivery, deps, context))
     : ({ status: 'ignored', reason: 'no handler for this type' } as const);
   Object.assign(record, summarise(outcome));
   return outcomeResponse(outcome.status, delivery.type);
 }
 
-function handlerContext(delivery: Delivery, deps: DeliveryDependencies, context: Context | undefined): HandlerContext {
+async function handlerContext(delivery: Delivery, deps: DeliveryDependencies, context: Context | undefined): Promise<HandlerContext> {
+  const erasures = await deps.erasures();
   const now = Date.now();
   return {
-    erasures: deps.erasures,
+    erasures,
     todoApplicationId: deps.todoApplicationId,
     eraseBeforeCommit: deps.eraseBeforeCommit,
     limits: deliveryLimits(now, deps, context),

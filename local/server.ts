@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { currentFromEnvironment } from '../lambda/auth/credential-source.ts';
-import { SIGNATURE_HEADER } from '../lambda/auth/signature.ts';
+import { SIGNATURE_HEADER } from '../lambda/auth/signature-algorithms.ts';
 import { readWebhookConfig } from '../lambda/config.ts';
 import { DynamoDbErasureLedger } from '../lambda/erasure/dynamodb-ledger.ts';
 import { ConfigurationError } from '../lambda/errors.ts';

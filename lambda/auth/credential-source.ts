@@ -1,4 +1,3 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { CredentialsUnavailableError } from '../errors.ts';
 
 /**
@@ -53,6 +52,8 @@ function secretCredentials(secretId: string, maxAgeSeconds: number, parse: Crede
     async list() {
       let value: unknown;
       try {
+        // Loaded on the first read: a webhook whose credentials are all in its environment never evaluates it.
+        const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
         value = await getSecret(secretId, { maxAge: maxAgeSeconds });
       } catch (error) {
         throw new CredentialsUnavailableError(`the ${what} secret could not be read`, { cause: error });

@@ -1,18 +1,25 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { readFileSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { CredentialsUnavailableError, NotAuthorizedError } from '../errors.ts';
-import type { CredentialSource } from './credential-source.ts';
+import type { SignatureConfig } from './authenticate.ts';
+import { type CredentialSource, credentialSource, parseList } from './credential-source.ts';
+import { bodyDigest, isHmac, type SignatureAlgorithm } from './signature-algorithms.ts';
 
-/** The header FusionAuth (1.48 and later) signs each delivery in. */
-export const SIGNATURE_HEADER = 'x-fusionauth-signature-jwt';
+// jose refetches an unknown `kid` only after the cooldown: at most once a minute per container.
+const JWKS_OPTIONS = { cooldownDuration: 60_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 2_000 };
 
-export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const PUBLIC_KEY_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-] as const;
-export type SignatureAlgorithm = (typeof HMAC_ALGORITHMS)[number] | (typeof PUBLIC_KEY_ALGORITHMS)[number];
-
-export const isHmac = (alg: string): boolean => (HMAC_ALGORITHMS as readonly string[]).includes(alg);
+/** The keys `config` names, with their sources; built once per container, on the first signed delivery. */
+export function signatureKeys(config: SignatureConfig): SignatureKeys {
+  let publicKeys: JWTVerifyGetKey | undefined;
+  if (config.jwksUrl) publicKeys = createRemoteJWKSet(new URL(config.jwksUrl), JWKS_OPTIONS);
+  else if (config.jwksFile) publicKeys = createLocalJWKSet(JSON.parse(readFileSync(config.jwksFile, 'utf8')));
+  return {
+    algorithms: config.algorithms,
+    hmacSecrets: config.hmacSecrets && credentialSource(config.hmacSecrets, parseList, 'signing key'),
+    publicKeys,
+  };
+}
 
 export interface SignatureKeys {
   /** Pinned by configuration: a token signed with any other algorithm is refused, `none` above all. */
@@ -24,9 +31,6 @@ export interface SignatureKeys {
 }
 
 const utf8 = new TextEncoder();
-
-/** The SHA-256 of the raw body, which FusionAuth's `request_body_sha256` claim carries in base64. */
-export const bodyDigest = (body: string | Uint8Array): Buffer => createHash('sha256').update(body).digest();
 
 /**
  * Verifies FusionAuth's signature JWT over the raw body: a JWS whose `request_body_sha256` claim

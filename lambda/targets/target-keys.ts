@@ -1,8 +1,25 @@
-import type { KeySchemaElement, TableDescription } from '@aws-sdk/client-dynamodb';
 import { ConfigurationError } from '../errors.ts';
 import type { DeletionTarget, ShorthandTable } from './target-spec.ts';
 
 export type KeyType = 'S' | 'N' | 'B';
+
+interface KeySchemaElement {
+  readonly AttributeName?: string;
+  readonly KeyType?: string;
+}
+
+/**
+ * What DescribeTable says of a table, as far as the checks read it: the AWS SDK's
+ * TableDescription fits it, and so does what the CDK construct knows of a table it defines,
+ * without the SDK.
+ */
+export interface TableDescription {
+  readonly TableName?: string;
+  readonly AttributeDefinitions?: readonly { readonly AttributeName?: string; readonly AttributeType?: string }[];
+  readonly KeySchema?: readonly KeySchemaElement[];
+  readonly GlobalSecondaryIndexes?: readonly { readonly IndexName?: string; readonly KeySchema?: readonly KeySchemaElement[] }[];
+  readonly LocalSecondaryIndexes?: readonly { readonly IndexName?: string; readonly KeySchema?: readonly KeySchemaElement[] }[];
+}
 
 export interface KeyAttribute {
   readonly name: string;

@@ -10,7 +10,7 @@ import type { UserDirectory } from '../erasure/fusionauth-users.ts';
 import type { ErasureJobQueue } from '../erasure/jobs.ts';
 import { SqsErasureJobQueue } from '../erasure/sqs-job-queue.ts';
 import { DynamoDbTodoEraser } from '../targets/dynamodb-todo-eraser.ts';
-import { openTargetCatalog } from '../targets/target-catalog.ts';
+import type { TargetCatalog } from '../targets/target-catalog.ts';
 import { SQS_CLIENT_CONFIG, sharedDynamoDbClient } from './shared-clients.ts';
 
 export interface ErasureWiringOverrides {
@@ -26,22 +26,19 @@ export interface ErasureWiring {
   readonly queue: ErasureJobQueue | undefined;
 }
 
-/**
- * The erasure lifecycle both functions share. The targets are bound to their tables here, at
- * init: a target that cannot work stops the function before any delivery (see
- * openTargetCatalog). FusionAuth's API is the worker's alone (`withUsers`).
- */
+interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** The erasure lifecycle both functions share. FusionAuth's API is the worker's alone (`withUsers`). */
 export async function wireErasures(
   config: ErasureConfig,
-  { logger, metrics }: { readonly logger: Logger; readonly metrics: Metrics },
+  targets: TargetCatalog,
+  { logger, metrics }: Observability,
   overrides: ErasureWiringOverrides & { readonly withUsers?: boolean } = {},
 ): Promise<ErasureWiring> {
   const dynamoDb = overrides.dynamoDb ?? sharedDynamoDbClient();
-  const targets = await openTargetCatalog(dynamoDb, config.targets, (error) =>
-    logger.warn('the deletion targets\' tables could not be described at init; the first erasure tries again', {
-      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
-    }),
-  );
   const queue =
     overrides.queue ??
     (config.queueUrl ? new SqsErasureJobQueue({ queueUrl: config.queueUrl, deadLetterQueueUrl: config.deadLetterQueueUrl }, SQS_CLIENT_CONFIG) : undefined);

@@ -4,6 +4,8 @@ import type { Env } from '../env.ts';
 import { ConfigurationError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
 import { type ErasureWiringOverrides, wireErasures } from './erasure-wiring.ts';
+import { sharedDynamoDbClient } from './shared-clients.ts';
+import { openTargets } from './target-wiring.ts';
 
 /**
  * The erasure worker: the same ledger, targets and retry rules as the webhook, fed by the queue,
@@ -14,6 +16,7 @@ export async function createWorker(env: Env, overrides: ErasureWiringOverrides =
   if (!overrides.queue && !config.queueUrl) {
     throw new ConfigurationError('DELETION_QUEUE_URL is not set: the worker hands unfinished jobs back to that queue.');
   }
-  const { erasures } = await wireErasures(config, { logger, metrics }, { ...overrides, withUsers: true });
+  const targets = await openTargets(config, overrides.dynamoDb ?? sharedDynamoDbClient(), logger);
+  const { erasures } = await wireErasures(config, targets, { logger, metrics }, { ...overrides, withUsers: true });
   return createJobRunner({ erasures, logger, metrics });
 }

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import type { AuthConfig } from '../../lambda/auth/authenticate.ts';
 import { currentFromEnvironment } from '../../lambda/auth/credential-source.ts';
-import { bodyDigest, isHmac, SIGNATURE_HEADER } from '../../lambda/auth/signature.ts';
+import { bodyDigest, isHmac, SIGNATURE_HEADER } from '../../lambda/auth/signature-algorithms.ts';
 
 const EXAMPLES = new URL('../../examples/passport-events/', import.meta.url);
 

@@ -57,7 +57,6 @@ const sharedVariables = () => ({
   POWERTOOLS_SERVICE_NAME: 'passport-webhook',
   POWERTOOLS_METRICS_NAMESPACE: 'PassportWebhook',
   POWERTOOLS_LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
   AWS_ENDPOINT_URL_DYNAMODB: '',
 });
 

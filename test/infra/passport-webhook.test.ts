@@ -4,7 +4,7 @@ import { AttributeType, Table, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS } from '../../lambda/auth/signature.ts';
+import { HMAC_ALGORITHMS, PUBLIC_KEY_ALGORITHMS } from '../../lambda/auth/signature-algorithms.ts';
 import { AUTH_MODES, readWebhookConfig } from '../../lambda/config.ts';
 import { readErasureConfig, requireSecureUrl } from '../../lambda/erasure/erasure-config.ts';
 import {

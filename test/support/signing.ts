@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyDigest } from '../../lambda/auth/signature.ts';
+import { bodyDigest } from '../../lambda/auth/signature-algorithms.ts';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 /** What FusionAuth puts in `request_body_sha256`: the padded base64 of the body's SHA-256. */

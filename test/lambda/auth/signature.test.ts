@@ -1,7 +1,7 @@
-import { base64url, createLocalJWKSet, createRemoteJWKSet } from 'jose';
+import { base64url, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { credentialSource, parseList } from '../../../lambda/auth/credential-source.ts';
-import { type SignatureKeys, verifySignature } from '../../../lambda/auth/signature.ts';
+import { type SignatureKeys, signatureKeys, verifySignature } from '../../../lambda/auth/signature.ts';
 import { CredentialsUnavailableError, NotAuthorizedError } from '../../../lambda/errors.ts';
 import { type FakeJwksEndpoint, hmacKey, type SigningKey, sign, signingKey, startJwksEndpoint } from '../../support/signing.ts';
 
@@ -112,10 +112,8 @@ describe('public-key signatures', () => {
     it('caches the set and refetches for an unknown kid at most once a minute', async () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       try {
-        const keys: SignatureKeys = {
-          algorithms: ['RS256', 'ES256'],
-          publicKeys: createRemoteJWKSet(new URL(jwks.url), { cooldownDuration: 60_000, cacheMaxAge: 600_000 }),
-        };
+        // The keys as the function builds them from its configuration: its own JWKS options.
+        const keys = signatureKeys({ algorithms: ['RS256', 'ES256'], jwksUrl: jwks.url });
         await verifySignature(await sign(BODY, rsa.privateKey, rsa), BODY, keys);
         await verifySignature(await sign(BODY, rsa.privateKey, rsa), BODY, keys);
         expect(jwks.fetches()).toBe(1);
@@ -137,7 +135,7 @@ describe('public-key signatures', () => {
     });
 
     it('answers 500, not 401, when the JWKS cannot be fetched', async () => {
-      const keys: SignatureKeys = { algorithms: ['RS256'], publicKeys: createRemoteJWKSet(new URL('http://127.0.0.1:9/jwks.json')) };
+      const keys = signatureKeys({ algorithms: ['RS256'], jwksUrl: 'http://127.0.0.1:9/jwks.json' });
       await expect(verifySignature(await sign(BODY, rsa.privateKey, rsa), BODY, keys)).rejects.toBeInstanceOf(CredentialsUnavailableError);
     });
   });
