@@ -102,11 +102,14 @@ const summarise = (outcome: HandlerOutcome): Partial<DeliveryRecord> => ({
 
 /** Time kept back from the Lambda's timeout to answer and log. */
 const ANSWER_MARGIN_MS = 1_000;
+/** Deletions under way at the deadline get this long before they are aborted; recording what they did, as long again. */
+const HAND_OFF_MS = 1_000;
 
 /**
  * When inline erasing must stop: after the budget when a queue can take the rest, otherwise as
- * late as the Lambda's remaining time allows. Whatever is still on the wire is aborted when the
- * Lambda's own time is up, so neither the SDK's retries nor a stuck socket outlast it.
+ * late as the Lambda's remaining time allows, less the time to record what was done. Whatever is
+ * still on the wire is aborted before the Lambda's own time is up, so neither the SDK's retries
+ * nor a stuck socket outlast it.
  */
 export function deliveryLimits(
   now: number,
@@ -114,9 +117,14 @@ export function deliveryLimits(
   context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
 ): RunLimits {
   const remaining = context ? context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS : undefined;
-  const lambdaLimit = remaining === undefined ? Number.POSITIVE_INFINITY : now + remaining;
+  const lambdaLimit = remaining === undefined ? Number.POSITIVE_INFINITY : now + remaining - 2 * HAND_OFF_MS;
   const deadline = Math.min(hasQueue ? now + inlineBudgetMs : Number.POSITIVE_INFINITY, lambdaLimit);
-  return { deadline, ...(remaining !== undefined && { signal: AbortSignal.timeout(Math.max(0, remaining)) }) };
+  if (remaining === undefined) return { deadline };
+  return {
+    deadline,
+    eraseSignal: AbortSignal.timeout(Math.max(0, remaining - HAND_OFF_MS)),
+    signal: AbortSignal.timeout(Math.max(0, remaining)),
+  };
 }
 
 function failureResponse(error: unknown, record: DeliveryRecord): WebhookResponse {

@@ -2,8 +2,10 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  paginateQuery,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -28,22 +30,27 @@ export class DynamoDbErasureLedger implements ErasureLedger {
     private readonly tableName: string,
   ) {}
 
-  async get(userId: string, scope: ErasureScope): Promise<ErasureRecord | undefined> {
-    return strip(await this.#read(userId, scope));
+  async get(userId: string, scope: ErasureScope, signal?: AbortSignal): Promise<ErasureRecord | undefined> {
+    return strip(await this.#read(userId, scope, signal));
   }
 
-  async update<R>(userId: string, scope: ErasureScope, change: (record: ErasureRecord | undefined) => Change<R>): Promise<R> {
+  async update<R>(
+    userId: string,
+    scope: ErasureScope,
+    change: (record: ErasureRecord | undefined) => Change<R>,
+    signal?: AbortSignal,
+  ): Promise<R> {
     for (let attempt = 1; ; attempt += 1) {
-      const stored = await this.#read(userId, scope);
+      const stored = await this.#read(userId, scope, signal);
       const { record, result } = change(strip(stored));
       if (!record) return result;
       try {
-        await this.#write(record, stored?.version);
+        await this.#write(record, stored?.version, signal);
         return result;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
         // Another writer won: a little jitter keeps two from colliding again.
-        await sleep(Math.random() * 10 * attempt);
+        await sleep(Math.random() * 10 * attempt, signal);
       }
     }
   }
@@ -101,15 +108,16 @@ export class DynamoDbErasureLedger implements ErasureLedger {
     return Object.fromEntries(summaries);
   }
 
-  async #read(userId: string, scope: ErasureScope): Promise<StoredRecord | undefined> {
+  async #read(userId: string, scope: ErasureScope, signal: AbortSignal | undefined): Promise<StoredRecord | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall({ userId, scope }), ConsistentRead: true }),
+      { abortSignal: signal },
     );
     return Item && (unmarshall(Item) as StoredRecord);
   }
 
   /** Only over the version that was read: a concurrent writer makes this fail, and the change is decided again. */
-  async #write(record: ErasureRecord, version: number | undefined): Promise<void> {
+  async #write(record: ErasureRecord, version: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     const stored: StoredRecord = { ...record, version: (version ?? 0) + 1, ...(isUnsettled(record.state) && { openState: record.state }) };
     await this.client.send(
       new PutItemCommand({
@@ -119,18 +127,14 @@ export class DynamoDbErasureLedger implements ErasureLedger {
         ExpressionAttributeNames: version === undefined ? { '#key': LEDGER_KEYS.partition } : { '#version': 'version' },
         ...(version !== undefined && { ExpressionAttributeValues: { ':version': { N: String(version) } } }),
       }),
+      { abortSignal: signal },
     );
   }
 }
 
-async function countAll(client: DynamoDBClient, query: ConstructorParameters<typeof QueryCommand>[0]): Promise<number> {
+async function countAll(client: DynamoDBClient, query: QueryCommandInput): Promise<number> {
   let count = 0;
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await client.send(new QueryCommand({ ...query, Select: 'COUNT', ExclusiveStartKey: start }));
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
+  for await (const page of paginateQuery({ client }, { ...query, Select: 'COUNT' })) count += page.Count ?? 0;
   return count;
 }
 

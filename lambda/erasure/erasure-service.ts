@@ -67,7 +67,12 @@ export interface ErasureServiceDependencies {
 export interface RunLimits {
   /** No new request starts after this instant (epoch ms). */
   readonly deadline: number;
-  /** Aborts what is under way when the caller's own time is up. */
+  /**
+   * Aborts deletions still on the wire some time after the deadline, early enough that what they
+   * did is recorded before `signal`. Without it, `signal` aborts them.
+   */
+  readonly eraseSignal?: AbortSignal;
+  /** Aborts everything under way, the ledger's writes too: the caller's own time is up. */
   readonly signal?: AbortSignal;
 }
 
@@ -82,8 +87,11 @@ export interface ErasureResult {
 /** A chain that has hopped this often, or lived this long, is set aside: something keeps it from ending. */
 export const MAX_JOB_HOPS = 1_000;
 export const MAX_JOB_AGE_MS = 3 * 24 * 3600 * 1000;
-/** A holder keeps its lease this long past its deadline, to count what it did and let go. */
-const LEASE_MARGIN_MS = 2_000;
+/**
+ * A holder keeps its lease this long past its deadline, to count what it did and let go: longer
+ * than the worker lets its deletions under way run on (job-runner.ts), so two never count one.
+ */
+const LEASE_MARGIN_MS = 3_000;
 
 /**
  * The erasure lifecycle: a request before FusionAuth's commit, its confirmation after (a
@@ -107,13 +115,13 @@ export class ErasureService {
   }
 
   /** Before the commit: records the request and schedules the first look. No Todo is touched. */
-  async accept(subject: ErasureSubject, event: EventRef): Promise<AcceptOutcome> {
+  async accept(subject: ErasureSubject, event: EventRef, { signal }: Pick<RunLimits, 'signal'> = {}): Promise<AcceptOutcome> {
     const now = this.#now();
-    const { outcome, record } = await this.deps.ledger.update(subject.userId, subject.scope, (current) => request(current, subject, event, now));
+    const { outcome, record } = await this.deps.ledger.update(subject.userId, subject.scope, (current) => request(current, subject, event, now), signal);
     if (outcome === 'duplicate') return 'duplicate';
     if (outcome === 'new-cycle') {
       this.deps.metrics('ErasuresRequested', { scope: subject.scope });
-      await this.#scheduleFirstLook(subject, record);
+      await this.#scheduleFirstLook(subject, record, signal);
     }
     return 'accepted';
   }
@@ -125,8 +133,11 @@ export class ErasureService {
    */
   async confirmAndErase(subject: ErasureSubject, by: ConfirmedBy, limits: RunLimits, event?: EventRef): Promise<ErasureResult> {
     const now = this.#now();
-    const { outcome, record, previous } = await this.deps.ledger.update(subject.userId, subject.scope, (current) =>
-      confirm(current, subject, by, now, { event }),
+    const { outcome, record, previous } = await this.deps.ledger.update(
+      subject.userId,
+      subject.scope,
+      (current) => confirm(current, subject, by, now, { event }),
+      limits.signal,
     );
     if (outcome === 'stale' || !record) return { outcome: 'under-way', todosDeleted: 0 };
     const leaseMs = Math.max(0, limits.deadline - now) + LEASE_MARGIN_MS;
@@ -134,7 +145,7 @@ export class ErasureService {
       this.#confirmed(record, by);
       if (this.deps.queue && previous !== 'requested') {
         const watcher: ConfirmJob = { kind: 'confirm', subject, cycle: record.cycle, attempt: 0, hop: 0, firstQueuedAt: now };
-        await this.deps.queue.send(watcher, leaseMs / 1000);
+        await this.deps.queue.send(watcher, leaseMs / 1000, limits.signal);
       }
     }
     // A redelivery of the event resumes an erasure nobody holds (its first run ran out of time):
@@ -150,7 +161,7 @@ export class ErasureService {
     const age = this.#now() - job.firstQueuedAt;
     // A first job cannot be a loop, whatever its clock says (a sample event replayed a year on).
     if (job.hop > MAX_JOB_HOPS || (job.hop > 0 && age > MAX_JOB_AGE_MS)) {
-      await this.#deadLetter(job, `the chain hopped ${job.hop} times over ${Math.round(age / 1000)} s without ending`);
+      await this.#deadLetter(job, `the chain hopped ${job.hop} times over ${Math.round(age / 1000)} s without ending`, limits.signal);
       return;
     }
     if (job.kind === 'confirm') return this.#look(job, limits);
@@ -161,16 +172,18 @@ export class ErasureService {
     return this.#secondPass(job, limits);
   }
 
-  async #scheduleFirstLook(subject: ErasureSubject, record: ErasureRecord): Promise<void> {
+  async #scheduleFirstLook(subject: ErasureSubject, record: ErasureRecord, signal: AbortSignal | undefined): Promise<void> {
     if (!this.deps.queue) return;
     const job: ConfirmJob = { kind: 'confirm', subject, cycle: record.cycle, attempt: 0, hop: 0, firstQueuedAt: record.requestedAt };
     const { confirmThroughApi, confirmDelaySeconds, windowSeconds } = this.deps.settings;
     const delay = confirmThroughApi ? confirmDelaySeconds : Math.min(MAX_DELAY_SECONDS, windowSeconds);
     try {
-      await this.deps.queue.send(job, delay);
+      await this.deps.queue.send(job, delay, signal);
     } catch (error) {
       // The delivery fails (500), so FusionAuth rolls back if its transaction level counts this
       // webhook; if it does not, the user is gone. Only a person can tell: never erase on a guess.
+      // Recorded even when the caller's time is up (the send may have failed for that): a request
+      // left open without a look would wait for the sweep's alarm.
       await this.deps.ledger
         .update(subject.userId, subject.scope, (current) =>
           end(current, record.cycle, 'unconfirmed', 'its first look could not be queued', this.#now(), this.deps.settings.retentionSeconds),
@@ -188,11 +201,12 @@ export class ErasureService {
    */
   async #look(job: ConfirmJob, limits: RunLimits): Promise<void> {
     const { subject, cycle } = job;
-    const record = await this.deps.ledger.get(subject.userId, subject.scope);
+    const { signal } = limits;
+    const record = await this.deps.ledger.get(subject.userId, subject.scope, signal);
     if (!record || record.cycle !== cycle) return;
     const now = this.#now();
     if (record.state === 'erasing' && (record.leaseUntil ?? 0) > now) {
-      return this.#lookAgain(job, (record.leaseUntil! - now) / 1000 + 1);
+      return this.#lookAgain(job, (record.leaseUntil! - now) / 1000 + 1, signal);
     }
     if (record.state === 'confirmed' || record.state === 'erasing') {
       const chain: EraseJob = { kind: 'erase', subject, cycle, hop: job.hop, firstQueuedAt: job.firstQueuedAt };
@@ -204,18 +218,21 @@ export class ErasureService {
     const over = now >= windowEnd;
     const { users } = this.deps;
     if (!users || !this.deps.settings.confirmThroughApi) {
-      if (over) return this.#end(subject, cycle, 'unconfirmed', 'no .complete event came within the window, and FusionAuth\'s API is not configured');
-      return this.#lookAgain(job, Math.min(MAX_DELAY_SECONDS, (windowEnd - now) / 1000));
+      if (over) return this.#end(subject, cycle, 'unconfirmed', 'no .complete event came within the window, and FusionAuth\'s API is not configured', signal);
+      return this.#lookAgain(job, Math.min(MAX_DELAY_SECONDS, (windowEnd - now) / 1000), signal);
     }
-    const found = await users.lookUp(subject.userId, subject.tenantId, limits.signal);
+    const found = await users.lookUp(subject.userId, subject.tenantId, signal);
     const gone =
       found.outcome === 'absent' ||
       (found.outcome === 'present' &&
         subject.scope === 'registration' &&
         !found.applicationIds.includes(this.deps.settings.todoApplicationId?.toLowerCase() ?? ''));
     if (gone) {
-      const confirmed = await this.deps.ledger.update(subject.userId, subject.scope, (current) =>
-        confirm(current, subject, 'api', this.#now(), { cycle }),
+      const confirmed = await this.deps.ledger.update(
+        subject.userId,
+        subject.scope,
+        (current) => confirm(current, subject, 'api', this.#now(), { cycle }),
+        signal,
       );
       if (confirmed.outcome !== 'confirmed') return;
       this.#confirmed(confirmed.record!, 'api');
@@ -231,20 +248,24 @@ export class ErasureService {
     }
     if (over) {
       // Only FusionAuth's own answer that the user is still there rolls a request back.
-      if (found.outcome === 'present') return this.#end(subject, cycle, 'rolled-back', `FusionAuth still had the ${subject.scope === 'user' ? 'user' : 'registration'} when the window ended`);
-      return this.#end(subject, cycle, 'unconfirmed', `FusionAuth could not be asked when the window ended: ${seen}`);
+      const still = `FusionAuth still had the ${subject.scope === 'user' ? 'user' : 'registration'} when the window ended`;
+      if (found.outcome === 'present') return this.#end(subject, cycle, 'rolled-back', still, signal);
+      return this.#end(subject, cycle, 'unconfirmed', `FusionAuth could not be asked when the window ended: ${seen}`, signal);
     }
-    await this.deps.ledger.update(subject.userId, subject.scope, (current) => noteCheck(current, cycle, seen, this.#now()));
-    await this.#lookAgain(job, nextLookIn(this.deps.settings.confirmDelaySeconds, job.attempt + 1, (windowEnd - now) / 1000));
+    await this.deps.ledger.update(subject.userId, subject.scope, (current) => noteCheck(current, cycle, seen, this.#now()), signal);
+    await this.#lookAgain(job, nextLookIn(this.deps.settings.confirmDelaySeconds, job.attempt + 1, (windowEnd - now) / 1000), signal);
   }
 
-  async #lookAgain(job: ConfirmJob, delaySeconds: number): Promise<void> {
-    await this.#send(followUp(job, { attempt: job.attempt + 1 }), delaySeconds);
+  async #lookAgain(job: ConfirmJob, delaySeconds: number, signal: AbortSignal | undefined): Promise<void> {
+    await this.#send(followUp(job, { attempt: job.attempt + 1 }), delaySeconds, signal);
   }
 
-  async #end(subject: ErasureSubject, cycle: number, state: 'rolled-back' | 'unconfirmed', reason: string): Promise<void> {
-    const { outcome } = await this.deps.ledger.update(subject.userId, subject.scope, (current) =>
-      end(current, cycle, state, reason, this.#now(), this.deps.settings.retentionSeconds),
+  async #end(subject: ErasureSubject, cycle: number, state: 'rolled-back' | 'unconfirmed', reason: string, signal: AbortSignal | undefined): Promise<void> {
+    const { outcome } = await this.deps.ledger.update(
+      subject.userId,
+      subject.scope,
+      (current) => end(current, cycle, state, reason, this.#now(), this.deps.settings.retentionSeconds),
+      signal,
     );
     if (outcome !== 'ended') return;
     this.deps.metrics(state === 'rolled-back' ? 'ErasuresRolledBack' : 'ErasuresUnconfirmed', { scope: subject.scope });
@@ -257,11 +278,12 @@ export class ErasureService {
    */
   async #erase(subject: ErasureSubject, cycle: number, limits: RunLimits, leaseMs: number, job: EraseJob | undefined): Promise<ErasureResult> {
     const { ledger } = this.deps;
+    const { signal } = limits;
     const lease = randomUUID();
-    const claimed = await ledger.update(subject.userId, subject.scope, (current) => claim(current, cycle, lease, leaseMs, this.#now()));
+    const claimed = await ledger.update(subject.userId, subject.scope, (current) => claim(current, cycle, lease, leaseMs, this.#now()), signal);
     if (claimed.outcome === 'busy') {
       // Another run holds it: this job comes back when that lease ends, in case its holder dies.
-      if (job) await this.#send(followUp(job), (claimed.leaseUntil - this.#now()) / 1000 + 1);
+      if (job) await this.#send(followUp(job), (claimed.leaseUntil - this.#now()) / 1000 + 1, signal);
       return { outcome: 'under-way', todosDeleted: 0 };
     }
     if (claimed.outcome !== 'claimed') return { outcome: 'under-way', todosDeleted: 0 };
@@ -269,37 +291,48 @@ export class ErasureService {
 
     let report;
     try {
-      report = await this.deps.eraser.erase(await this.#plan(subject), { ...limits, fromTarget: record.nextTarget ?? 0 });
+      report = await this.deps.eraser.erase(await this.#plan(subject), {
+        deadline: limits.deadline,
+        signal: limits.eraseSignal ?? signal,
+        fromTarget: record.nextTarget ?? 0,
+      });
     } catch (error) {
       // What was deleted before the error is counted; the next run starts at the target it stopped in.
       const progress =
         error instanceof EraseInterruptedError
           ? { deletedByTarget: error.progress.deletedByTarget, nextTarget: error.progress.nextTarget }
           : { deletedByTarget: {}, nextTarget: record.nextTarget ?? 0 };
-      await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()));
+      await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()), signal);
       // A job is retried by SQS; without a queue the delivery fails, and its redelivery resumes.
       if (job || !this.deps.queue) throw error;
       // Inline, the worker carries on at once: the delivery itself succeeded.
       this.deps.logger.warn('inline erasure failed; the worker carries on', { scope: subject.scope, error: describe(error) });
-      await this.#continue(subject, cycle, undefined);
+      await this.#continue(subject, cycle, undefined, signal);
       return { outcome: 'continued', todosDeleted: 0 };
     }
     const progress = { deletedByTarget: report.deletedByTarget, nextTarget: report.nextTarget };
     this.deps.metrics('TodosErased', { scope: subject.scope }, report.deleted);
+    if (report.unanswered) {
+      // The proof is the empty pass that ends the erasure; the count misses what these did.
+      this.deps.logger.warn('deletions aborted on the wire before DynamoDB answered, uncounted', { scope: subject.scope, unanswered: report.unanswered });
+    }
     if (report.finished) {
-      const done = await ledger.update(subject.userId, subject.scope, (current) =>
-        finish(current, lease, progress, this.#now(), this.deps.settings.retentionSeconds),
+      const done = await ledger.update(
+        subject.userId,
+        subject.scope,
+        (current) => finish(current, lease, progress, this.#now(), this.deps.settings.retentionSeconds),
+        signal,
       );
       if (done.outcome === 'ok') await this.#erased(subject, done.record);
       return { outcome: 'erased', todosDeleted: report.deleted };
     }
-    await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()));
+    await ledger.update(subject.userId, subject.scope, (current) => release(current, lease, progress, this.#now()), signal);
     if (report.remaining > 0 && job) throw new TodosRemainError(report.remaining, report.deleted);
     if (!this.deps.queue) {
       if (report.remaining > 0) throw new TodosRemainError(report.remaining, report.deleted);
       throw new DeletionUnfinishedError(report.deleted);
     }
-    await this.#continue(subject, cycle, job);
+    await this.#continue(subject, cycle, job, signal);
     return { outcome: 'continued', todosDeleted: report.deleted };
   }
 
@@ -307,8 +340,8 @@ export class ErasureService {
    * Hands what is left to the worker at once: the next job of the chain, or the first of one
    * when the delivery erased inline (the look that watches the cycle may be a window away).
    */
-  async #continue(subject: ErasureSubject, cycle: number, job: EraseJob | undefined): Promise<void> {
-    await this.#send(job ? followUp(job) : { kind: 'erase', subject, cycle, hop: 0, firstQueuedAt: this.#now() }, 0);
+  async #continue(subject: ErasureSubject, cycle: number, job: EraseJob | undefined, signal: AbortSignal | undefined): Promise<void> {
+    await this.#send(job ? followUp(job) : { kind: 'erase', subject, cycle, hop: 0, firstQueuedAt: this.#now() }, 0, signal);
   }
 
   async #erased(subject: ErasureSubject, record: ErasureRecord): Promise<void> {
@@ -323,15 +356,18 @@ export class ErasureService {
   }
 
   async #secondPass(job: SecondPassJob, limits: RunLimits): Promise<void> {
-    const report = await this.deps.eraser.erase(await this.#plan(job.subject), limits);
+    const report = await this.deps.eraser.erase(await this.#plan(job.subject), { deadline: limits.deadline, signal: limits.eraseSignal ?? limits.signal });
     if (report.deleted > 0) {
-      await this.deps.ledger.update(job.subject.userId, job.subject.scope, (current) =>
-        countSecondPass(current, job.cycle, report.deletedByTarget, this.#now()),
+      await this.deps.ledger.update(
+        job.subject.userId,
+        job.subject.scope,
+        (current) => countSecondPass(current, job.cycle, report.deletedByTarget, this.#now()),
+        limits.signal,
       );
       this.deps.logger.warn('second pass found Todos written after the erasure', { scope: job.subject.scope, todosDeleted: report.deleted });
     }
     if (report.remaining > 0) throw new TodosRemainError(report.remaining, report.deleted);
-    if (!report.finished) await this.#send(followUp(job), 0);
+    if (!report.finished) await this.#send(followUp(job), 0, limits.signal);
   }
 
   /** Counts the open requests by state, and the age of the oldest of each: what the alarms read. */
@@ -344,15 +380,15 @@ export class ErasureService {
     }
   }
 
-  async #send(job: ChainedJob, delaySeconds: number): Promise<void> {
+  async #send(job: ChainedJob, delaySeconds: number, signal: AbortSignal | undefined): Promise<void> {
     if (!this.deps.queue) throw new Error('no queue to hand the job on to');
-    await this.deps.queue.send(job, delaySeconds);
+    await this.deps.queue.send(job, delaySeconds, signal);
   }
 
-  async #deadLetter(job: ChainedJob, reason: string): Promise<void> {
+  async #deadLetter(job: ChainedJob, reason: string, signal: AbortSignal | undefined): Promise<void> {
     this.deps.logger.error('erasure job set aside', { kind: job.kind, scope: job.subject.scope, hop: job.hop, reason });
     this.deps.metrics('ErasureJobsDeadLettered', { kind: job.kind });
-    await this.deps.queue!.deadLetter(job, reason);
+    await this.deps.queue!.deadLetter(job, reason, signal);
   }
 
   #confirmed(record: ErasureRecord, by: ConfirmedBy): void {

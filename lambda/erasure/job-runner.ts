@@ -13,8 +13,14 @@ export interface WorkerDependencies {
 
 export type JobRunner = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
-/** Kept back from the Lambda's timeout to hand the rest on and report. */
+/**
+ * Kept back from the Lambda's timeout to hand the rest on and report: deletions under way at the
+ * deadline are aborted 2.5 s after it (a write aborted may have been done, uncounted), and
+ * everything else 1.5 s later, a second before the timeout.
+ */
 const MARGIN_MS = 5_000;
+const ERASE_ABORT_MS = 2_500;
+const ABORT_MS = 4_000;
 /** Without a Lambda context (tests, local runs), how long one invocation's jobs run before they hand on. */
 const DEFAULT_SLICE_MS = 60_000;
 
@@ -27,7 +33,11 @@ export function createJobRunner(deps: WorkerDependencies): JobRunner {
   return async (event, context) => {
     if (context) deps.logger.addContext(context);
     const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : DEFAULT_SLICE_MS;
-    const limits: RunLimits = { deadline: Date.now() + remaining, signal: AbortSignal.timeout(Math.max(0, remaining + MARGIN_MS / 2)) };
+    const limits: RunLimits = {
+      deadline: Date.now() + remaining,
+      eraseSignal: AbortSignal.timeout(Math.max(0, remaining + ERASE_ABORT_MS)),
+      signal: AbortSignal.timeout(Math.max(0, remaining + ABORT_MS)),
+    };
     // A processor per invocation: it keeps the batch's records and failures while it runs.
     const processor = new BatchProcessor(EventType.SQS);
     try {

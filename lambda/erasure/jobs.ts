@@ -54,9 +54,9 @@ export type ChainedJob = Exclude<ErasureJob, SweepJob>;
 /** Where the worker's jobs wait; SQS in AWS, in process for `npm start`. */
 export interface ErasureJobQueue {
   /** `delaySeconds` up to 900, SQS's longest delay: a longer wait is several hops. */
-  send(job: ErasureJob, delaySeconds?: number): Promise<void>;
+  send(job: ErasureJob, delaySeconds?: number, signal?: AbortSignal): Promise<void>;
   /** Sets a job aside for a person to look at (the dead-letter queue), with why. */
-  deadLetter(job: ErasureJob, reason: string): Promise<void>;
+  deadLetter(job: ErasureJob, reason: string, signal?: AbortSignal): Promise<void>;
 }
 
 export { MAX_DELAY_SECONDS } from './erasure-limits.ts';

@@ -80,12 +80,13 @@ export interface Change<R> {
 
 /** The erasure ledger; DynamoDB is one adapter. */
 export interface ErasureLedger {
-  get(userId: string, scope: ErasureScope): Promise<ErasureRecord | undefined>;
+  /** `signal` aborts what is on the wire when the caller's time is up. */
+  get(userId: string, scope: ErasureScope, signal?: AbortSignal): Promise<ErasureRecord | undefined>;
   /**
    * Reads the record, applies `change`, and writes what it returns only if nobody wrote in
    * between (else reads and applies again): every transition below is decided on current state.
    */
-  update<R>(userId: string, scope: ErasureScope, change: (record: ErasureRecord | undefined) => Change<R>): Promise<R>;
+  update<R>(userId: string, scope: ErasureScope, change: (record: ErasureRecord | undefined) => Change<R>, signal?: AbortSignal): Promise<R>;
   /** Records in `state`, oldest request first (all records, by user id, without one). */
   list(query: { readonly state?: ErasureState; readonly limit?: number; readonly after?: string }): Promise<ListedRecords>;
   /** How many unsettled records each state has, and the oldest request of each. */

@@ -19,21 +19,26 @@ export class SqsErasureJobQueue implements ErasureJobQueue {
     private readonly clientConfig: SQSClientConfig = {},
   ) {}
 
-  async send(job: ErasureJob, delaySeconds = 0): Promise<void> {
-    await this.#send(this.urls.queueUrl, job, Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))));
+  async send(job: ErasureJob, delaySeconds = 0, signal?: AbortSignal): Promise<void> {
+    await this.#send(this.urls.queueUrl, job, Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))), signal);
   }
 
-  async deadLetter(job: ErasureJob, reason: string): Promise<void> {
+  async deadLetter(job: ErasureJob, reason: string, signal?: AbortSignal): Promise<void> {
     if (!this.urls.deadLetterQueueUrl) throw new Error(`no dead-letter queue to set the job aside in (${reason})`);
-    await this.#send(this.urls.deadLetterQueueUrl, { ...job, deadLetterReason: reason }, 0);
+    await this.#send(this.urls.deadLetterQueueUrl, { ...job, deadLetterReason: reason }, 0, signal);
   }
 
-  async #send(queueUrl: string, job: ErasureJob | (ErasureJob & { deadLetterReason: string }), delaySeconds: number): Promise<void> {
+  async #send(
+    queueUrl: string,
+    job: ErasureJob | (ErasureJob & { deadLetterReason: string }),
+    delaySeconds: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     this.#client ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageCommand }) => ({
       client: new SQSClient(this.clientConfig),
       SendMessageCommand,
     }));
     const { client, SendMessageCommand } = await this.#client;
-    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job), DelaySeconds: delaySeconds }));
+    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(job), DelaySeconds: delaySeconds }), { abortSignal: signal });
   }
 }

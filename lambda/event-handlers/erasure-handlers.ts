@@ -36,7 +36,7 @@ export const eraseUnregisteredUser: EventHandler<'user.registration.delete.compl
 };
 
 async function accept(subject: ErasureSubject, context: HandlerContext): Promise<HandlerOutcome> {
-  const outcome = await context.erasures.accept(subject, context.event);
+  const outcome = await context.erasures.accept(subject, context.event, context.limits);
   return { status: 'accepted', ...(outcome === 'duplicate' && { duplicate: true as const }) };
 }
 

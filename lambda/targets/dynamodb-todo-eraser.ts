@@ -59,6 +59,8 @@ export interface WriteOutcome {
   remaining: number;
   /** False when the deadline (or the signal) stopped the writes: some were not sent. */
   finished: boolean;
+  /** Requests aborted on the wire: DynamoDB may have done them, unanswered. */
+  unanswered: number;
 }
 
 /** A write or a Query failed for good: how many writes had been done, and why. */
@@ -78,6 +80,7 @@ interface PassResult {
   deleted: number;
   remaining: number;
   finished: boolean;
+  unanswered: number;
 }
 
 export class DynamoDbTodoEraser implements TodoEraser {
@@ -102,6 +105,15 @@ export class DynamoDbTodoEraser implements TodoEraser {
     const deletedByTarget: Record<string, number> = {};
     let deleted = 0;
     let remaining = 0;
+    let unanswered = 0;
+    const report = (finished: boolean, nextTarget: number): EraseReport => ({
+      deletedByTarget,
+      deleted,
+      remaining,
+      finished,
+      nextTarget,
+      ...(unanswered > 0 && { unanswered }),
+    });
     for (let n = limits.fromTarget ?? 0; n < queries.length; n += 1) {
       const query = queries[n]!;
       let result: PassResult;
@@ -115,9 +127,10 @@ export class DynamoDbTodoEraser implements TodoEraser {
       deletedByTarget[query.target.name] = result.deleted;
       deleted += result.deleted;
       remaining += result.remaining;
-      if (!result.finished || result.remaining > 0) return { deletedByTarget, deleted, remaining, finished: false, nextTarget: n };
+      unanswered += result.unanswered;
+      if (!result.finished || result.remaining > 0) return report(false, n);
     }
-    return { deletedByTarget, deleted, remaining, finished: true, nextTarget: queries.length };
+    return report(true, queries.length);
   }
 
   /**
@@ -126,12 +139,13 @@ export class DynamoDbTodoEraser implements TodoEraser {
    */
   async #eraseThroughIndex(query: TargetQuery, limits: EraseLimits): Promise<PassResult> {
     const seen = new Set<string>();
-    const total: PassResult = { found: 0, deleted: 0, remaining: 0, finished: true };
+    const total: PassResult = { found: 0, deleted: 0, remaining: 0, finished: true, unanswered: 0 };
     for (let settled = false; ; settled = true) {
       const pass = await this.#pass(query, limits, seen);
       total.found += pass.found;
       total.deleted += pass.deleted;
       total.remaining += pass.remaining;
+      total.unanswered += pass.unanswered;
       if (!pass.finished || pass.remaining > 0) return { ...total, finished: pass.finished };
       // Only an empty pass that follows a settle delay proves the index has nothing more.
       if (settled && pass.found === 0) return total;
@@ -160,8 +174,8 @@ export class DynamoDbTodoEraser implements TodoEraser {
       }
     }
     try {
-      const { written, remaining, finished } = await this.#writeBatched(query.target.table, deletions(), limits);
-      return { found, deleted: written - repeats, remaining, finished };
+      const { written, remaining, finished, unanswered } = await this.#writeBatched(query.target.table, deletions(), limits);
+      return { found, deleted: written - repeats, remaining, finished, unanswered };
     } catch (error) {
       if (error instanceof WritesInterruptedError) throw new WritesInterruptedError(error.written - repeats, error.cause);
       throw error;
@@ -186,7 +200,7 @@ export class DynamoDbTodoEraser implements TodoEraser {
     pages: AsyncIterable<readonly WriteRequest[]> | Iterable<readonly WriteRequest[]>,
     { deadline = Number.POSITIVE_INFINITY, signal }: EraseLimits,
   ): Promise<WriteOutcome> {
-    const result: WriteOutcome = { written: 0, remaining: 0, finished: true };
+    const result: WriteOutcome = { written: 0, remaining: 0, finished: true, unanswered: 0 };
     let failure: unknown;
     const pacer = new WritePacer({ ...this.#pacing, maxInFlight: this.#concurrency });
     const inFlight = new Set<Promise<void>>();
@@ -250,8 +264,10 @@ export class DynamoDbTodoEraser implements TodoEraser {
           },
           (error: unknown) => {
             pacer.abandoned(ticket);
-            if (signal?.aborted) result.finished = false;
-            else failure ??= error;
+            if (signal?.aborted) {
+              result.finished = false;
+              result.unanswered += requests.length;
+            } else failure ??= error;
           },
         )
         .finally(() => inFlight.delete(write));

@@ -28,6 +28,11 @@ export interface EraseReport {
   /** False when the deadline stopped the erasure: more may be left, to continue from `nextTarget`. */
   readonly finished: boolean;
   readonly nextTarget: number;
+  /**
+   * Deletions aborted on the wire at the caller's signal, before DynamoDB answered: done or not,
+   * they are not in `deleted`, and a later run finds what is left. Absent when none were.
+   */
+  readonly unanswered?: number;
 }
 
 /** An erasure stopped by an error it could not retry: what it had deleted by then, and the cause. */

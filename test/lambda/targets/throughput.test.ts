@@ -222,7 +222,10 @@ describe('DynamoDbTodoEraser at a partition limit', () => {
     expect(Number.isFinite(sent[abortAfter - 1]!.itemsPerSecond)).toBe(true);
     // At most the one that was already due when the abort came.
     expect(sent.length).toBeLessThanOrEqual(abortAfter + 1);
-    expect(await todosLeft(user)).toBe(1_000 - report.deleted);
+    // A write the abort cut off on the wire may have been done: counted as unanswered, not deleted.
+    const left = await todosLeft(user);
+    expect(left).toBeLessThanOrEqual(1_000 - report.deleted);
+    expect(left).toBeGreaterThanOrEqual(1_000 - report.deleted - (report.unanswered ?? 0));
   });
 });
 
