@@ -423,8 +423,9 @@ const ACCESS_LOG_FIELDS = {
   waf: '$context.wafResponseCode',
   responseLength: '$context.responseLength',
   responseLatency: '$context.responseLatency',
-  integrationStatus: '$context.integration.status',
-  integrationLatency: '$context.integration.latency',
-  integrationRequestId: '$context.integration.requestId',
-  integrationError: '$context.integration.error',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  // For a Lambda integration, the invocation's request id: the function's log lines carry it.
+  integrationRequestId: '$context.awsEndpointRequestId',
+  integrationError: '$context.integrationErrorMessage',
 };

@@ -137,7 +137,8 @@ describe('API', () => {
       status: '$context.status',
       responseType: '$context.error.responseType',
       waf: '$context.wafResponseCode',
-      integrationRequestId: '$context.integration.requestId',
+      integrationRequestId: '$context.awsEndpointRequestId',
+      integrationError: '$context.integrationErrorMessage',
     });
     const logGroupId = textOf(AccessLogSetting.DestinationArn).match(/log-group:<(\w+)>$/)![1]!;
     expect(resources(template)[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
