@@ -6,6 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct, Node } from 'constructs';
 import { checkTargetSpecs } from '../lambda/targets/target-spec.ts';
 import type { DeletionTargetProps } from './deletion-targets.ts';
+import { EVALUATION_WINDOWS, MAX_BURST_LIMIT, MAX_PER_SOURCE_LIMIT, MAX_RATE_LIMIT, MIN_PER_SOURCE_LIMIT } from './edge-policy.ts';
 import { type ErasureProps, type FusionAuthProps, MAX_CONFIRM_WINDOW, MAX_DELAY } from './erasure-settings.ts';
 import { type PassportWebhookProps, WEBHOOK_LOG_LEVELS } from './passport-webhook.ts';
 import {
@@ -44,9 +45,10 @@ export function webhookPropsFromContext(scope: Construct): PassportWebhookProps 
     if (context.isSet(key)) throw new Error(`Context "${key}" is no longer read: ${reason}. Remove it.`);
   }
   const topicArn = context.string('alarmTopicArn');
-  const timeoutSeconds = context.integer('timeoutSeconds', 1, 29);
+  const timeoutSeconds = context.integer('timeoutSeconds', 1, 28);
   const deleteBudgetMs = context.integer('deleteBudgetMs', 0, 29_000);
   const workerTimeoutSeconds = context.integer('workerTimeoutSeconds', 15, 900);
+  const perSourceWindowSeconds = context.oneOf('perSourceWindowSeconds', EVALUATION_WINDOWS);
   return {
     ...targetsFromContext(scope, context),
     todoApplicationId: context.string('todoApplicationId'),
@@ -65,8 +67,13 @@ export function webhookPropsFromContext(scope: Construct): PassportWebhookProps 
       timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
     },
     api: {
-      rateLimit: context.integer('throttleRateLimit', 1, 10_000),
-      burstLimit: context.integer('throttleBurstLimit', 1, 5_000),
+      rateLimit: context.integer('throttleRateLimit', 1, MAX_RATE_LIMIT),
+      burstLimit: context.integer('throttleBurstLimit', 1, MAX_BURST_LIMIT),
+      waf: context.boolean('waf'),
+      allowedSources: context.strings('allowedSources'),
+      perSourceLimit: context.integer('perSourceLimit', MIN_PER_SOURCE_LIMIT, MAX_PER_SOURCE_LIMIT),
+      perSourceWindow: perSourceWindowSeconds === undefined ? undefined : Duration.seconds(perSourceWindowSeconds),
+      accountLoggingRole: context.boolean('apiGatewayAccountLoggingRole'),
     },
     observability: {
       serviceName: context.string('serviceName'),
@@ -233,6 +240,14 @@ class ContextReader {
     const match = allowed.find((candidate) => String(candidate) === text);
     if (match === undefined) throw this.invalid(key, text, `one of ${allowed.join(', ')}`);
     return match;
+  }
+
+  /** `a,b` from `-c`, or `["a", "b"]` from cdk.json; undefined when it lists nothing. */
+  strings(key: string): string[] | undefined {
+    const value: unknown = this.node.tryGetContext(key);
+    const entries = Array.isArray(value) ? value.map((entry) => String(entry)) : this.string(key)?.split(',');
+    const listed = entries?.map((entry) => entry.trim()).filter((entry) => entry !== '');
+    return listed && listed.length > 0 ? listed : undefined;
   }
 
   /** `a,b` from `-c`, or `["a", "b"]` from cdk.json; each entry one of `allowed`. */

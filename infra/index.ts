@@ -6,12 +6,27 @@ export { ErasureWorker, type ErasureWorkerProps, type WebhookDeletionProps } fro
 export {
   PassportWebhook,
   type PassportWebhookProps,
-  type WebhookApiProps,
   type WebhookLambdaProps,
   WEBHOOK_LOG_LEVELS,
   type WebhookLogLevel,
   type WebhookObservabilityProps,
 } from './passport-webhook.ts';
+export {
+  THROTTLED_METRIC,
+  WAF_RULES,
+  WebhookApi,
+  type WebhookApiConstructProps,
+  type WebhookApiProps,
+} from './webhook-api.ts';
+export {
+  BULK_DELETE_USERS,
+  EDGE_ANSWERS,
+  EDGE_DEFAULTS,
+  type EdgePolicy,
+  type EdgeSettings,
+  resolveEdgePolicy,
+  WEBHOOK_STAGE,
+} from './edge-policy.ts';
 export { PassportWebhookStack } from './passport-webhook-stack.ts';
 export {
   HMAC_SIGNATURE_ALGORITHMS,
@@ -24,6 +39,7 @@ export {
 } from './webhook-auth.ts';
 export {
   type ErasureMonitoringTargets,
+  type WebhookApiMetrics,
   WebhookMonitoring,
   type WebhookMonitoringProps,
 } from './webhook-monitoring.ts';

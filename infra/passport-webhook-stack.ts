@@ -25,6 +25,17 @@ export class PassportWebhookStack extends Stack {
       description: 'Passport: Settings > Webhooks > URL',
       value: this.webhook.webhookUrl,
     });
+    const { api } = this.webhook;
+    new CfnOutput(this, 'ApiAccessLogGroupName', {
+      description: "Every request to the API, the edge's refusals included: status, responseType, waf, sourceIp",
+      value: api.accessLogs.logGroupName,
+    });
+    if (api.webAcl) {
+      new CfnOutput(this, 'WebAclArn', {
+        description: "The AWS WAF web ACL in front of the API: its sampled requests show who was refused (docs/flood-defence.md)",
+        value: api.webAcl.attrArn,
+      });
+    }
     const { apiKeySecret, signingKeySecret } = this.webhook;
     if (apiKeySecret) {
       new CfnOutput(this, 'ApiKeySecretName', {

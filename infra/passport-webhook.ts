@@ -1,10 +1,7 @@
 import { Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -19,12 +16,13 @@ import {
 } from './erasure-settings.ts';
 import { ErasureWorker, type WebhookDeletionProps } from './erasure-worker.ts';
 import { createLambdaFunction, grantSecretRead } from './lambda-function.ts';
-import { FUSIONAUTH_API_KEY_PLACEHOLDER, WEBHOOK_PATH } from './names.ts';
+import { FUSIONAUTH_API_KEY_PLACEHOLDER } from './names.ts';
+import { WebhookApi, type WebhookApiProps } from './webhook-api.ts';
 import { type ResolvedAuth, resolveAuth, type WebhookAuthProps } from './webhook-auth.ts';
 import { WebhookMonitoring } from './webhook-monitoring.ts';
 
-/** API Gateway ends a Lambda integration after 30 seconds, whatever the function is still doing. */
-const API_GATEWAY_TIMEOUT = Duration.seconds(30);
+/** A REST API ends a Lambda integration after 29 seconds, whatever the function is still doing. */
+const API_GATEWAY_TIMEOUT = Duration.seconds(29);
 
 export interface WebhookLambdaProps {
   /**
@@ -33,24 +31,11 @@ export interface WebhookLambdaProps {
    */
   readonly memorySize?: number;
   /**
-   * How long one delivery may run; must stay below API Gateway's 30-second integration limit,
+   * How long one delivery may run; must stay below the REST API's 29-second integration limit,
    * and above `deletion.inlineBudget`.
    * @default Duration.seconds(25)
    */
   readonly timeout?: Duration;
-}
-
-export interface WebhookApiProps {
-  /**
-   * Requests per second the stage accepts, on average, before answering 429.
-   * @default 50
-   */
-  readonly rateLimit?: number;
-  /**
-   * Requests the stage accepts at once above the rate, e.g. a burst of bulk user deletions.
-   * @default 100
-   */
-  readonly burstLimit?: number;
 }
 
 /** Powertools Logger's levels (POWERTOOLS_LOG_LEVEL). */
@@ -127,12 +112,17 @@ export interface PassportWebhookProps {
   /** @default - 1 second inline per delivery, then a queue and a worker with a 5-minute timeout */
   readonly deletion?: WebhookDeletionProps;
   readonly lambda?: WebhookLambdaProps;
+  /**
+   * The REST API in front of the function and its edge: the stage throttle, the AWS WAF rules and
+   * FusionAuth's egress addresses (docs/flood-defence.md).
+   * @default - WAF on with a per-source limit of 15,000 requests per 10 minutes, any source, a stage of 500 requests a second, burst 1,000
+   */
   readonly api?: WebhookApiProps;
   readonly observability?: WebhookObservabilityProps;
 }
 
 /**
- * The Passport (FusionAuth) webhook: an HTTP API route `POST /passport-webhook` in front of a
+ * The Passport (FusionAuth) webhook: a REST API route `POST /passport-webhook` in front of a
  * Lambda function that erases a user's Todos from DynamoDB once FusionAuth has committed the
  * user's deletion (or of their registration to the Todo application). Each request must pass
  * the auth modes configured. `user.delete` arrives inside FusionAuth's transaction, so it only
@@ -158,8 +148,9 @@ export class PassportWebhook extends Construct {
   /** The job queue, dead-letter queue, worker and sweep schedule that carry erasures on. */
   readonly erasureWorker: ErasureWorker;
   readonly function: LambdaFunction;
-  readonly api: HttpApi;
-  /** The URL to enter in Passport, path included. */
+  /** The REST API, its stage, WAF web ACL and access logs. */
+  readonly api: WebhookApi;
+  /** The URL to enter in Passport, stage and path included. */
   readonly webhookUrl: string;
   readonly monitoring: WebhookMonitoring;
 
@@ -228,8 +219,8 @@ export class PassportWebhook extends Construct {
       },
     });
     this.grantHandlerCalls(targets);
-    this.api = this.createApi(props.api ?? {}, logRetention);
-    this.webhookUrl = `${this.api.apiEndpoint}${WEBHOOK_PATH}`;
+    this.api = new WebhookApi(this, 'Api', { ...props.api, handler: this.function, logRetention, metricsNamespace });
+    this.webhookUrl = this.api.url;
     this.monitoring = new WebhookMonitoring(this, 'Monitoring', {
       function: this.function,
       api: this.api,
@@ -369,49 +360,13 @@ export class PassportWebhook extends Construct {
     }
     this.erasureWorker.grantSend(this.function);
   }
-
-  private createApi(props: WebhookApiProps, logRetention: RetentionDays): HttpApi {
-    const api = new HttpApi(this, 'Api', {
-      description: 'Receives Passport (FusionAuth) webhook events',
-      // The default stage takes neither throttling nor access logs; the stage below does.
-      createDefaultStage: false,
-    });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    new HttpStage(this, 'Stage', {
-      httpApi: api,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-      },
-    });
-    api.addRoutes({
-      path: WEBHOOK_PATH,
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('Handler', this.function, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      }),
-    });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'Passport authenticates with what auth.modes asks for (an API key header, Basic credentials, a ' +
-        'signature over the body), which the function checks before it reads the event: keys in constant ' +
-        'time, signatures with pinned algorithms. No API Gateway authorizer can check a signature over the ' +
-        'body, and a Lambda authorizer would only move the header checks into a second function with its own ' +
-        'cold start.',
-    });
-    return api;
-  }
 }
 
 /** Below API Gateway's limit, and with time to answer after the inline erasure. */
 function checkTimeouts(timeout: Duration, inlineBudget: Duration): void {
   if (timeout.toMilliseconds() >= API_GATEWAY_TIMEOUT.toMilliseconds()) {
     throw new Error(
-      `lambda.timeout must be below API Gateway's ${API_GATEWAY_TIMEOUT.toHumanString()}, got ${timeout.toHumanString()}.`,
+      `lambda.timeout must be below the REST API's ${API_GATEWAY_TIMEOUT.toHumanString()} integration timeout, got ${timeout.toHumanString()}.`,
     );
   }
   // DELETE_BUDGET_MS is whole milliseconds: toMilliseconds() refuses a fraction.
@@ -422,20 +377,3 @@ function checkTimeouts(timeout: Duration, inlineBudget: Duration): void {
     );
   }
 }
-
-/** One JSON object per request: enough to match a Passport delivery to its Lambda invocation. */
-const ACCESS_LOG_FIELDS = {
-  requestId: '$context.requestId',
-  requestTime: '$context.requestTime',
-  sourceIp: '$context.identity.sourceIp',
-  userAgent: '$context.identity.userAgent',
-  routeKey: '$context.routeKey',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationStatus: '$context.integration.status',
-  integrationLatency: '$context.integration.latency',
-  integrationRequestId: '$context.integration.requestId',
-  integrationError: '$context.integrationErrorMessage',
-  error: '$context.error.message',
-};

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmWidget,
@@ -10,6 +9,7 @@ import {
   type IWidget,
   MathExpression,
   Metric,
+  type MetricOptions,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -21,6 +21,21 @@ import { Construct } from 'constructs';
 // Import-free on purpose: the metrics' names and dimensions as the functions publish them.
 import { DELIVERY_METRIC_DIMENSIONS, ERASURE_METRIC_DIMENSIONS, type ErasureMetricName } from '../lambda/metric-schema.ts';
 
+/** What the alarms read of the webhook's API and its edge (WebhookApi). */
+export interface WebhookApiMetrics {
+  metricServerError(props?: MetricOptions): IMetric;
+  metricClientError(props?: MetricOptions): IMetric;
+  metricCount(props?: MetricOptions): IMetric;
+  /** The share of answers that were 4xx, in percent, 0 while fewer than `minRequests` came. */
+  metricClientErrorRate(minRequests: number): IMetric;
+  /** The stage throttle's 429s. */
+  metricThrottled(props?: MetricOptions): IMetric;
+  /** WAF's per-source 429s, when there is a WAF. */
+  metricRateLimited(props?: MetricOptions): IMetric | undefined;
+  /** WAF's allow-list 403s, when there is an allow-list in WAF. */
+  metricSourceNotAllowed(props?: MetricOptions): IMetric | undefined;
+}
+
 /** The part of the webhook that confirms, carries on and checks erasures. */
 export interface ErasureMonitoringTargets {
   readonly worker: IFunction;
@@ -30,7 +45,7 @@ export interface ErasureMonitoringTargets {
 
 export interface WebhookMonitoringProps {
   readonly function: IFunction;
-  readonly api: IHttpApi;
+  readonly api: WebhookApiMetrics;
   readonly erasureWorker: ErasureMonitoringTargets;
   /** How long a request waits for its confirmation: one older than this, and a look's delay, is stuck. */
   readonly confirmWindow: Duration;
@@ -44,6 +59,10 @@ export interface WebhookMonitoringProps {
 }
 
 const PERIOD = Duration.minutes(5);
+/** Fewer requests than this in a period say nothing about a 4xx rate. */
+const CLIENT_ERROR_RATE_MIN_REQUESTS = 20;
+/** Percent of a period's answers: FusionAuth's own deliveries are next to never refused. */
+const CLIENT_ERROR_RATE_THRESHOLD = 10;
 /** SQS's longest delay: the most a request can wait for its last look past the end of its window. */
 const LAST_LOOK_DELAY = Duration.seconds(900);
 /** The dashboard is 24 units wide: three widgets a row. */
@@ -56,7 +75,8 @@ interface TitledAlarm {
 }
 
 /**
- * Alarms on what FusionAuth would notice (a crash, a 5xx, a throttled function), on erasures that
+ * Alarms on what FusionAuth would notice (a crash, a 5xx, a throttled function, the edge's 429s, a
+ * high 4xx rate: a flood, or FusionAuth's credentials or address no longer accepted), on erasures that
  * need a person (unconfirmed, stuck, refused by FusionAuth's API, dead-lettered) and on the worker
  * itself, and a dashboard with those alarms above graphs of deliveries, the erasure lifecycle,
  * the queues and the worker.
@@ -111,9 +131,29 @@ export class WebhookMonitoring extends Construct {
       this.alarmOnAny(
         'Api5xx',
         'API 5xx answers',
-        api.metricServerError(SUM),
+        api.metricServerError(),
         'The webhook answered FusionAuth with a 5xx: a delivery failed, and FusionAuth retries it or rolls its transaction back.',
       ),
+      this.alarmOnAny(
+        'ApiThrottled',
+        'API stage throttle 429s',
+        api.metricThrottled(),
+        "API Gateway's stage throttle answered 429 [throttled]: more requests came than api.rateLimit and api.burstLimit " +
+          'allow. Any delivery of FusionAuth among them failed, and a transactional one (user.delete) rolled its ' +
+          "deletion back. Look for the sources in the API's access logs (responseType THROTTLED): a flood from sources " +
+          'WAF let through, or FusionAuth faster than the stage. Set api.allowedSources, or raise the limits.',
+      ),
+      ...this.wafAlarms(),
+      this.alarm('Api4xxRate', 'API 4xx answers (%)', api.metricClientErrorRate(CLIENT_ERROR_RATE_MIN_REQUESTS), {
+        threshold: CLIENT_ERROR_RATE_THRESHOLD,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        description:
+          `At least ${CLIENT_ERROR_RATE_THRESHOLD}% of the API's answers in 5 minutes were 4xx (of at least ` +
+          `${CLIENT_ERROR_RATE_MIN_REQUESTS} requests): strangers flooding it, or FusionAuth refused (401 when its ` +
+          "credentials changed, 403 [sourceNotAllowed] when its egress address changed). FusionAuth's webhook event " +
+          "log says whether its deliveries fail; the access logs' status, responseType and sourceIp say who was refused.",
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
       this.alarmOnAny(
         'FunctionThrottles',
         'Function throttles',
@@ -121,6 +161,41 @@ export class WebhookMonitoring extends Construct {
         'Lambda throttled the webhook function: deliveries were refused for lack of concurrency.',
       ),
     ];
+  }
+
+  /** WAF refused a source: a stranger (the rules at work), or FusionAuth, whose deliveries then failed. */
+  private wafAlarms(): TitledAlarm[] {
+    const notAllowed = this.props.api.metricSourceNotAllowed();
+    const rateLimited = this.props.api.metricRateLimited();
+    const alarms: TitledAlarm[] = [];
+    if (notAllowed) {
+      alarms.push(
+        this.alarmOnAny(
+          'ApiSourceNotAllowed',
+          'WAF allow-list 403s',
+          notAllowed,
+          'AWS WAF answered 403 [sourceNotAllowed] to a source outside api.allowedSources. The stack publishes the ' +
+            "API's address nowhere, so this is someone who found it, or FusionAuth from an address it did not use before " +
+            "(FusionAuth Cloud's addresses are not static): then every delivery fails and every deletion rolls back. " +
+            "Compare the sources in WAF's sampled requests (or the access logs' sourceIp) with FusionAuth's nodes, " +
+            "and add FusionAuth's new address to api.allowedSources.",
+        ),
+      );
+    }
+    if (rateLimited) {
+      alarms.push(
+        this.alarmOnAny(
+          'ApiRateLimited',
+          'WAF per-source 429s',
+          rateLimited,
+          'AWS WAF answered 429 [rateLimited] to a source that sent more than api.perSourceLimit requests in the window. ' +
+            "A stranger flooding is the rule at work; if the source is FusionAuth's (WAF's sampled requests, or FusionAuth's " +
+            'webhook event log), its deliveries failed and a bulk delete rolled back: set api.allowedSources, raise ' +
+            'api.perSourceLimit, or space bulk deletes by api.perSourceWindow.',
+        ),
+      );
+    }
+    return alarms;
   }
 
   private createErasureAlarms(): TitledAlarm[] {
@@ -192,7 +267,21 @@ export class WebhookMonitoring extends Construct {
   }
 
   private deliveryGraphs(): IWidget[] {
+    const { api } = this.props;
+    const refusals = [
+      api.metricThrottled({ label: 'stage throttle 429' }),
+      api.metricRateLimited({ label: 'WAF per-source 429' }),
+      api.metricSourceNotAllowed({ label: 'WAF allow-list 403' }),
+    ].filter(
+      (metric): metric is IMetric => metric !== undefined,
+    );
     return [
+      graph('API answers', [
+        api.metricCount({ label: 'requests' }),
+        api.metricClientError({ label: '4xx' }),
+        api.metricServerError({ label: '5xx' }),
+      ]),
+      graph('Edge refusals', refusals),
       graph('Deliveries by event type and outcome', [this.search('Deliveries', Stats.SUM)]),
       graph('Delivery duration, p99 (ms)', [this.search('DeliveryDuration', Stats.p(99))]),
       graph('Inline: Todos erased, and deliveries that queued the rest', [

@@ -1,8 +1,10 @@
 /**
  * `npm start`: the webhook on this machine, with no AWS account and no Docker. It runs the
  * webhook and the erasure worker as the Lambda entries wire them, behind an HTTP server shaped
- * like API Gateway, with the job queue in process (delays honoured), over an in-process DynamoDB
- * (or the one AWS_ENDPOINT_URL_DYNAMODB names).
+ * like the construct's REST API (payload 1.0 events, only POST routed) with its edge emulated:
+ * WAF's allow-list and per-source rules, the stage throttle and the resource policy, from the
+ * same defaults the construct deploys (local/edge.ts); with the job queue in process (delays
+ * honoured), over an in-process DynamoDB (or the one AWS_ENDPOINT_URL_DYNAMODB names).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -18,6 +20,8 @@ import { ensureLedgerTable, ensureTodoTable, type LocalDynamoDb, localClient, st
 import { InProcessJobQueue } from './in-process-queue.ts';
 import { DeliveryLog } from './inspector/delivery-log.ts';
 import { inspectorRoutes } from './inspector/routes.ts';
+import { describeEdgePolicy } from '../infra/edge-policy.ts';
+import { edgePolicyFromEnvironment, LocalEdge } from './edge.ts';
 import { applyLocalDefaults } from './local-defaults.ts';
 import { createWebhookServer } from './webhook-server.ts';
 
@@ -34,6 +38,13 @@ if (!env.WEBHOOK_API_KEYS && !env.API_KEY_SECRET_ARN) env.WEBHOOK_API_KEYS = ran
 env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const config = orExit(() => readWebhookConfig(env));
+const edgePolicy = orExit(() => {
+  try {
+    return edgePolicyFromEnvironment(env);
+  } catch (error) {
+    throw new ConfigurationError(`the local edge (set from the environment): ${(error as Error).message}`);
+  }
+});
 let dynamoDb: LocalDynamoDb | undefined;
 if (!env.AWS_ENDPOINT_URL_DYNAMODB) {
   dynamoDb = await startDynalite(dynamoDbPort, env.DATA_DIR || undefined, host);
@@ -60,6 +71,8 @@ const webhook = await orExitAsync(() =>
 queue.attach(await orExitAsync(() => createWorker(env, { queue })));
 const [firstTarget] = await resolveTargets(client, config.targets);
 const server = createWebhookServer(webhook, {
+  api: 'rest',
+  edge: edgePolicy && new LocalEdge(edgePolicy),
   onExchange: (exchange) => deliveries.record(exchange),
   otherPaths: inspectorRoutes({
     deliveries,
@@ -98,6 +111,7 @@ const lines = [
       : 'by the .complete events only (set FUSIONAUTH_URL and FUSIONAUTH_API_KEY to ask FusionAuth)'
   }`,
   ...(config.eraseBeforeCommit ? ['  Erasure        ERASE_BEFORE_COMMIT: on the transactional event itself, before FusionAuth commits'] : []),
+  ...edgeLines(),
   '',
 ];
 if (firstKey && !basic && !signature && config.targets.shorthand) {
@@ -113,6 +127,15 @@ if (firstKey && !basic && !signature && config.targets.shorthand) {
 }
 lines.push('Ctrl-C stops it.', '');
 console.log(lines.join('\n'));
+
+/** What answers in front of the function, as the construct deploys it (docs/flood-defence.md). */
+function edgeLines(): string[] {
+  if (!edgePolicy) return ['  Edge           off (LOCAL_EDGE=off): every POST reaches the function, as if no throttle or WAF stood in front'];
+  const lines = describeEdgePolicy(edgePolicy);
+  if (!env.ALLOWED_SOURCES?.trim()) lines[lines.length - 1] += ": ALLOWED_SOURCES takes FusionAuth's egress addresses";
+  const [first, ...rest] = lines;
+  return [`  Edge           ${first}`, ...rest.map((line) => `                 ${line}`)];
+}
 
 /** A configuration that cannot work is said in one line, as the Lambda's init would log it, before anything starts. */
 function orExit<T>(read: () => T): T {

@@ -1,5 +1,5 @@
 import type { DeliverySummary } from '../../lambda/delivery.ts';
-import type { Exchange } from '../webhook-server.ts';
+import { type Exchange, requestOf } from '../webhook-server.ts';
 
 /** A delivery as the inspector shows it: the request with its secrets masked, the answer, and what the handler logged. */
 export interface InspectedDelivery {
@@ -46,13 +46,13 @@ export class DeliveryLog {
   record(exchange: Exchange): void {
     const summary = this.#summaries.get(exchange.requestId);
     this.#summaries.delete(exchange.requestId);
-    const event = exchange.event;
+    const request = exchange.event && requestOf(exchange.event);
     const delivery: InspectedDelivery = {
       id: exchange.requestId,
       receivedAt: exchange.receivedAt.toISOString(),
-      method: event?.requestContext.http.method ?? 'POST',
-      headers: this.#mask(event?.headers ?? {}),
-      body: cut(event ? (event.isBase64Encoded ? `(base64) ${event.body ?? ''}` : (event.body ?? '')) : '(not read: too large)'),
+      method: request?.method ?? 'POST',
+      headers: this.#mask(request?.headers ?? {}),
+      body: cut(request ? (request.isBase64Encoded ? `(base64) ${request.body}` : request.body) : '(not read: too large)'),
       response: { status: exchange.response.statusCode, headers: exchange.response.headers, body: cut(exchange.response.body) },
       durationMs: Math.round(exchange.durationMs * 10) / 10,
       eventType: summary?.eventType,

@@ -44,6 +44,11 @@ const EVERY_KEY = {
   timeoutSeconds: '20',
   throttleRateLimit: '10',
   throttleBurstLimit: 20,
+  waf: 'true',
+  allowedSources: '203.0.113.10, 198.51.100.0/24,2001:db8::/32',
+  perSourceLimit: '12000',
+  perSourceWindowSeconds: 300,
+  apiGatewayAccountLoggingRole: false,
   logLevel: 'DEBUG',
   logRetentionDays: '90',
   alarmTopicArn: TOPIC_ARN,
@@ -169,8 +174,8 @@ describe('the stack reads its settings from CDK context', () => {
   });
 
   it('throttles the stage and keeps logs as long as asked', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }],
     });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(logGroups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90, 90]);
@@ -191,9 +196,30 @@ describe('the stack reads its settings from CDK context', () => {
     expect(JSON.stringify(dashboard.DashboardBody)).toContain('{\\\\\\"Todos\\\\\\",scope,service}');
   });
 
+  it("lets only FusionAuth's egress addresses call, by WAF and by the resource policy, and limits each source as asked", () => {
+    const ipSets = Object.values(template.findResources('AWS::WAFv2::IPSet')).map((set) => [set.Properties.IPAddressVersion, set.Properties.Addresses]);
+    expect(ipSets).toEqual([
+      ['IPV4', ['203.0.113.10/32', '198.51.100.0/24']],
+      ['IPV6', ['2001:db8::/32']],
+    ]);
+    const rules = onlyResource(template, 'AWS::WAFv2::WebACL').Properties.Rules;
+    expect(rules.map((rule: { Name: string }) => rule.Name)).toEqual(['AllowedSources', 'PerSourceRateLimit']);
+    expect(rules[1].Statement.RateBasedStatement).toEqual({ AggregateKeyType: 'IP', Limit: 12000, EvaluationWindowSec: 300 });
+    expect(onlyResource(template, 'AWS::ApiGateway::RestApi').Properties.Policy.Statement[0].Condition).toEqual({
+      IpAddress: { 'aws:SourceIp': ['203.0.113.10/32', '198.51.100.0/24', '2001:db8::/32'] },
+    });
+    // The account's API Gateway logging role is someone else's.
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'BlockedRequests' } })).filter((found) =>
+      JSON.stringify(found.Properties.Dimensions).includes('AllowedSources'),
+    );
+    expect(alarm!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Sum' });
+  });
+
   it('notifies the alarm topic when an alarm goes off and when it clears', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(10);
+    // With the allow-list, its refusals have an alarm of their own.
+    expect(alarms).toHaveLength(14);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({ AlarmActions: [TOPIC_ARN], OKActions: [TOPIC_ARN] });
     }
@@ -290,7 +316,11 @@ describe('context values', () => {
 
   it.each([
     ['memorySize', 'lots', /"memorySize" must be a whole number from 128 to 10240/],
-    ['timeoutSeconds', '30', /"timeoutSeconds" must be a whole number from 1 to 29/],
+    ['timeoutSeconds', '29', /"timeoutSeconds" must be a whole number from 1 to 28/],
+    ['perSourceLimit', '9', /"perSourceLimit" must be a whole number from 10 to 2000000000/],
+    ['perSourceWindowSeconds', '180', /"perSourceWindowSeconds" must be one of 60, 120, 300, 600/],
+    ['waf', 'no', /"waf" must be true or false/],
+    ['apiGatewayAccountLoggingRole', 'yes', /"apiGatewayAccountLoggingRole" must be true or false/],
     ['throttleBurstLimit', '-1', /"throttleBurstLimit" must be a whole number/],
     ['logLevel', 'LOUD', /"logLevel" must be one of .*DEBUG/],
     ['logRetentionDays', '45', /"logRetentionDays" must be one of .*30, 60, 90/],

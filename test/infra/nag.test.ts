@@ -29,6 +29,20 @@ const TARGETS_AND_FUSIONAUTH = {
   fusionAuthApiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:passport/fusionauth-key-AbC123',
 };
 const TODOS_INDEXES = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/Todos/index/*]';
+/** FusionAuth's egress addresses listed, and no WAF: the resource policy alone keeps strangers off the function. */
+const NO_WAF = { waf: 'false', allowedSources: '203.0.113.10,2001:db8::/32' };
+/** Every REST API finding the construct acknowledges, on the construct it concerns. */
+const API = 'PassportWebhookStack/Webhook/Api/RestApi';
+const REST_API_ACKNOWLEDGEMENTS = [
+  ['Annotation::AwsSolutions-APIG2', API],
+  ['Annotation::AwsSolutions-APIG6', `${API}/DeploymentStage.prod`],
+  ['Annotation::AwsSolutions-APIG4', `${API}/Default/passport-webhook/POST`],
+  ['Annotation::AwsSolutions-COG4', `${API}/Default/passport-webhook/POST`],
+  [
+    'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    'PassportWebhookStack/ApiGatewayAccountLogging/Role',
+  ],
+];
 
 /** Every acknowledgement in the app, by rule id, with its reason and where it was made. */
 function acknowledgements(root: IConstruct) {
@@ -46,6 +60,7 @@ describe('cdk-nag AWS Solutions checks', () => {
     ['with every auth mode, an existing table, secrets and alarm topic', EXISTING_RESOURCES],
     ['with generated API key, signing and FusionAuth key secrets', GENERATED_SECRETS],
     ['with deletion targets on imported tables and FusionAuth\'s API', TARGETS_AND_FUSIONAUTH],
+    ['with FusionAuth\'s egress addresses and no WAF', NO_WAF],
   ])('find nothing unacknowledged in the app %s', (_, context) => {
     const { app } = synthesizeApp(context);
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
@@ -59,7 +74,7 @@ describe('cdk-nag AWS Solutions checks', () => {
         ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
         ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/SigningKeySecret'],
         ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/FusionAuthApiKeySecret'],
-        ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
+        ...REST_API_ACKNOWLEDGEMENTS,
       ],
     ],
     [
@@ -69,7 +84,17 @@ describe('cdk-nag AWS Solutions checks', () => {
         ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
         [`Annotation::${TODOS_INDEXES}`, 'PassportWebhookStack/Webhook/ErasureWorker/FunctionRole'],
         [`Annotation::${TODOS_INDEXES}`, 'PassportWebhookStack/Webhook/FunctionRole'],
-        ['Annotation::AwsSolutions-APIG4', 'PassportWebhookStack/Webhook/Api'],
+        ...REST_API_ACKNOWLEDGEMENTS,
+      ],
+    ],
+    [
+      'no WAF, which only then is acknowledged, on the stage',
+      NO_WAF,
+      [
+        ['Annotation::AwsSolutions-SMG4', 'PassportWebhookStack/Webhook/ApiKeySecret'],
+        ...REST_API_ACKNOWLEDGEMENTS.slice(0, 2),
+        ['Annotation::AwsSolutions-APIG3', `${API}/DeploymentStage.prod`],
+        ...REST_API_ACKNOWLEDGEMENTS.slice(2),
       ],
     ],
   ])('are acknowledged only where needed, each with its reason, on the construct it concerns: %s', (_, context, expected) => {

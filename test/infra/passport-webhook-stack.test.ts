@@ -3,8 +3,9 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_KEYS, LEDGER_TTL_ATTRIBUTE, OPEN_INDEX } from '../../lambda/erasure/ledger-schema.ts';
 import { DELIVERY_METRIC_DIMENSIONS, ERASURE_METRIC_DIMENSIONS, type ErasureMetricName } from '../../lambda/metric-schema.ts';
+import { EDGE_ANSWERS } from '../../infra/edge-policy.ts';
 import { onlyResource, synthesizeApp } from '../support/cdk-app.ts';
-import { arn, dashboardOf, idOf, ref, resources, statementsOf } from './template.ts';
+import { arn, dashboardOf, idOf, ref, resources, statementsOf, textOf } from './template.ts';
 
 /** The stack as `npx cdk deploy` ships it with no context: every default of the construct. */
 let template: Template;
@@ -61,49 +62,99 @@ const sharedVariables = () => ({
 });
 
 describe('API', () => {
-  it('is an HTTP API with the one route POST /passport-webhook', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /passport-webhook' });
+  const restApi = () => idOf(template, 'AWS::ApiGateway::RestApi');
+  const stage = () => onlyResource(template, 'AWS::ApiGateway::Stage');
+
+  it('is a Regional REST API with the one method POST /passport-webhook', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.resourceCountIs('AWS::ApiGateway::Resource', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'passport-webhook', ParentId: { 'Fn::GetAtt': [restApi(), 'RootResourceId'] } });
+    template.resourceCountIs('AWS::ApiGateway::Method', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
   });
 
-  it('proxies to the function with payload format 2.0', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': ['WebhookFunction', 'Arn'] },
-      PayloadFormatVersion: '2.0',
+  it('proxies to the function (payload 1.0), which only the method may invoke', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      Integration: {
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+        Uri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': ['WebhookFunction', 'Arn'] }])] },
+      },
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': ['WebhookFunction', 'Arn'] },
-      Principal: 'apigateway.amazonaws.com',
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'apigateway.amazonaws.com' } }));
+    expect(permissions).toHaveLength(1);
+    expect(JSON.stringify(permissions[0]!.Properties.SourceArn)).toContain('/POST/passport-webhook');
+    expect(JSON.stringify(permissions[0]!.Properties.SourceArn)).not.toContain('test-invoke-stage');
+  });
+
+  it('throttles its stage as sized for a bulk delete of 10,000 users', () => {
+    expect(stage().Properties).toMatchObject({
+      StageName: 'prod',
+      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }],
     });
   });
 
-  it('throttles its one auto-deployed stage', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      StageName: '$default',
-      AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
-    });
+  it('puts an AWS WAF web ACL on the stage: a per-source rate-based rule of 15,000 requests per 10 minutes, answering 429', () => {
+    const acl = onlyResource(template, 'AWS::WAFv2::WebACL').Properties;
+    expect(acl).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    expect(acl.Rules).toEqual([
+      {
+        Name: 'PerSourceRateLimit',
+        Priority: 1,
+        Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: 15000, EvaluationWindowSec: 600 } },
+        Action: { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'rateLimited' } } },
+        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: 'PerSourceRateLimit' },
+      },
+    ]);
+    expect(JSON.parse(acl.CustomResponseBodies.rateLimited.Content)).toEqual({ errors: [{ code: '[rateLimited]', message: EDGE_ANSWERS.rateLimited.message }] });
+    const association = onlyResource(template, 'AWS::WAFv2::WebACLAssociation').Properties;
+    expect(association.WebACLArn).toEqual(arn(idOf(template, 'AWS::WAFv2::WebACL')));
+    expect(textOf(association.ResourceArn)).toBe(`arn:<AWS::Partition>:apigateway:<AWS::Region>::/restapis/<${restApi()}>/stages/<${idOf(template, 'AWS::ApiGateway::Stage')}>`);
+    // Any source may call: no allow-list, no resource policy.
+    template.resourceCountIs('AWS::WAFv2::IPSet', 0);
+    expect(resources(template)[restApi()]!.Properties.Policy).toBeUndefined();
   });
 
-  it('writes JSON access logs to a log group that expires them', () => {
-    const { AccessLogSettings } = onlyResource(template, 'AWS::ApiGatewayV2::Stage').Properties;
-    const fields = JSON.parse(AccessLogSettings.Format);
+  it.each([
+    ['THROTTLED', '429', EDGE_ANSWERS.throttled],
+    ['ACCESS_DENIED', '403', EDGE_ANSWERS.policyDenied],
+    ['MISSING_AUTHENTICATION_TOKEN', '404', EDGE_ANSWERS.noRoute],
+  ])('answers %s itself with %s in Passport\'s error shape, as npm start does', (type, status, answer) => {
+    const [response] = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }));
+    expect(response!.Properties.StatusCode).toBe(status);
+    expect(JSON.parse(response!.Properties.ResponseTemplates['application/json'])).toEqual({ errors: [{ code: answer.code, message: answer.message }] });
+  });
+
+  it('writes JSON access logs, saying which part of the edge answered, to a log group that expires them', () => {
+    const { AccessLogSetting } = stage().Properties;
+    const fields = JSON.parse(AccessLogSetting.Format);
     expect(fields).toMatchObject({
       requestId: '$context.requestId',
-      routeKey: '$context.routeKey',
+      apiId: '$context.apiId',
+      sourceIp: '$context.identity.sourceIp',
       status: '$context.status',
+      responseType: '$context.error.responseType',
+      waf: '$context.wafResponseCode',
+      integrationRequestId: '$context.awsEndpointRequestId',
       integrationError: '$context.integrationErrorMessage',
     });
-    const [logGroupId] = AccessLogSettings.DestinationArn['Fn::GetAtt'];
-    expect(resources(template)[logGroupId]).toMatchObject({
-      Type: 'AWS::Logs::LogGroup',
-      Properties: { RetentionInDays: 30 },
+    const logGroupId = textOf(AccessLogSetting.DestinationArn).match(/log-group:<(\w+)>$/)![1]!;
+    expect(resources(template)[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+    // The stage throttle's 429s become a metric of their own, per API.
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: ref(logGroupId),
+      FilterPattern: '{ $.responseType = "THROTTLED" }',
+      MetricTransformations: [{ MetricNamespace: 'PassportWebhook', MetricName: 'ApiThrottled', MetricValue: '1', Dimensions: [{ Key: 'ApiId', Value: '$.apiId' }] }],
     });
+  });
+
+  it("sets the Region's API Gateway logging role, which REST API access logs need", () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const account = idOf(template, 'AWS::ApiGateway::Account');
+    expect(resources(template)[account]!.Properties).toEqual({ CloudWatchRoleArn: arn(idOf(template, 'AWS::IAM::Role', /^ApiGatewayAccountLogging/)) });
+    // The stage, whose access logs need it, is created after it.
+    expect(stage().DependsOn).toContain(account);
   });
 });
 
@@ -332,8 +383,13 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('uses no managed policy and no wildcard', () => {
-    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+  it('uses no managed policy and no wildcard, but in the account-wide API Gateway logging role', () => {
+    const { [idOf(template, 'AWS::IAM::Role', /^ApiGatewayAccountLogging/)]: logging, ...others } = template.findResources('AWS::IAM::Role');
+    expect(logging!.Properties).toMatchObject({
+      AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' } }] },
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }],
+    });
+    const roles = Object.values(others);
     expect(roles).toHaveLength(3);
     for (const role of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -359,11 +415,22 @@ describe('observability', () => {
     Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace, MetricName, Dimensions: dimensions } }));
   const onAny = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' };
   const service = { Name: 'service', Value: 'passport-webhook' };
+  const apiDimensions = () => [
+    { Name: 'ApiName', Value: onlyResource(template, 'AWS::ApiGateway::RestApi').Properties.Name },
+    { Name: 'Stage', Value: ref(idOf(template, 'AWS::ApiGateway::Stage')) },
+  ];
+  const wafDimensions = (rule: string) => [
+    { Name: 'Region', Value: { Ref: 'AWS::Region' } },
+    { Name: 'Rule', Value: rule },
+    { Name: 'WebACL', Value: onlyResource(template, 'AWS::WAFv2::WebACL').Properties.Name },
+  ];
 
   it.each([
     ['webhook errors', 'AWS/Lambda', 'Errors', 'Sum', [{ Name: 'FunctionName', Value: ref('WebhookFunction') }]],
     ['webhook throttles', 'AWS/Lambda', 'Throttles', 'Sum', [{ Name: 'FunctionName', Value: ref('WebhookFunction') }]],
-    ['API 5xx answers', 'AWS/ApiGateway', '5xx', 'Sum', [{ Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('^WebhookApi') } }]],
+    ['API 5xx answers', 'AWS/ApiGateway', '5XXError', 'Sum', () => apiDimensions()],
+    ["API stage throttle's 429s", 'PassportWebhook', 'ApiThrottled', 'Sum', () => [{ Name: 'ApiId', Value: ref(idOf(template, 'AWS::ApiGateway::RestApi')) }]],
+    ["WAF's per-source 429s", 'AWS/WAFV2', 'BlockedRequests', 'Sum', () => wafDimensions('PerSourceRateLimit')],
     ['worker errors', 'AWS/Lambda', 'Errors', 'Sum', [{ Name: 'FunctionName', Value: ref('DeletionWorkerFunction') }]],
     [
       'job in the dead-letter queue',
@@ -373,8 +440,8 @@ describe('observability', () => {
       [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] } }],
     ],
     ['FusionAuth lookup refused', 'PassportWebhook', 'FusionAuthLookupsRefused', 'Sum', [service]],
-  ])('alarms on any %s', (_, namespace, metricName, statistic, dimensions) => {
-    const found = alarms(namespace, metricName, dimensions);
+  ] as [string, string, string, string, object[] | (() => object[])][])('alarms on any %s', (_, namespace, metricName, statistic, dimensions) => {
+    const found = alarms(namespace, metricName, typeof dimensions === 'function' ? dimensions() : dimensions);
     expect(found).toHaveLength(1);
     expect(found[0]!.Properties).toMatchObject({ Statistic: statistic, ...onAny });
     expect(found[0]!.Properties.AlarmActions).toBeUndefined();
@@ -408,16 +475,29 @@ describe('observability', () => {
     expect(oldest!.Properties).toMatchObject({ ...gauge, Threshold: 3600 + 900, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
-  it('has those ten alarms and no other, each saying what it means and what to do', () => {
+  it('alarms when 10% or more of at least 20 answers in 5 minutes are 4xx', () => {
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((found) =>
+      JSON.stringify(found.Properties.Metrics ?? []).includes('4XXError'),
+    );
+    expect(alarm!.Properties).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    const metrics = alarm!.Properties.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[];
+    expect(metrics.find((metric) => metric.Expression)!.Expression).toBe('IF(requests >= 20, 100 * errors / requests, 0)');
+    expect(metrics.filter((metric) => metric.MetricStat).map(({ Id, MetricStat }) => [Id, MetricStat!.Metric.MetricName, MetricStat!.Metric.Dimensions])).toEqual([
+      ['errors', '4XXError', apiDimensions()],
+      ['requests', 'Count', apiDimensions()],
+    ]);
+  });
+
+  it('has those thirteen alarms and no other, each saying what it means and what to do', () => {
     const found = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(found).toHaveLength(10);
+    expect(found).toHaveLength(13);
     for (const alarm of found) expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(80);
   });
 
   it('graphs the alarms, the delivery and erasure metrics, the queues and the worker on a dashboard', () => {
     const { widgets, references } = dashboardOf(template);
     const alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) => arn(id));
-    expect(widgets.filter((widget) => widget.properties.annotations?.alarms)).toHaveLength(10);
+    expect(widgets.filter((widget) => widget.properties.annotations?.alarms)).toHaveLength(13);
     expect(references).toEqual(expect.arrayContaining(alarmArns));
     expect(widgets.every((widget) => widget.width === 8)).toBe(true);
 
@@ -486,7 +566,10 @@ describe('npx cdk destroy', () => {
     const kept = Object.entries(resources(template))
       .filter(([, resource]) => resource.DeletionPolicy === 'Retain')
       .map(([id, resource]) => (resource.Type === 'AWS::DynamoDB::Table' ? id : resource.Type));
-    expect(kept.sort()).toEqual([todoTable(), ledgerTable(), 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup'].sort());
+    // And the Region's API Gateway logging setting with its role, which other APIs of the account may use.
+    expect(kept.sort()).toEqual(
+      [todoTable(), ledgerTable(), 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::ApiGateway::Account', 'AWS::IAM::Role'].sort(),
+    );
   });
 });
 
@@ -496,6 +579,7 @@ describe('outputs', () => {
   it('names exactly what the README and the tools read', () => {
     expect(Object.keys(outputs()).sort()).toEqual(
       [
+        'ApiAccessLogGroupName',
         'ApiKeySecretArn',
         'ApiKeySecretName',
         'DeadLetterQueueUrl',
@@ -504,15 +588,21 @@ describe('outputs', () => {
         'GetApiKeyCommand',
         'RedriveCommand',
         'TodoTableName',
+        'WebAclArn',
         'WebhookUrl',
       ].sort(),
     );
   });
 
-  it('gives the full webhook URL, path included', () => {
-    expect(outputs().WebhookUrl!.Value).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [idOf(template, 'AWS::ApiGatewayV2::Api'), 'ApiEndpoint'] }, '/passport-webhook']],
-    });
+  it('gives the full webhook URL, stage and path included', () => {
+    expect(textOf(outputs().WebhookUrl!.Value)).toBe(
+      `https://<${idOf(template, 'AWS::ApiGateway::RestApi')}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/<${idOf(template, 'AWS::ApiGateway::Stage')}>/passport-webhook`,
+    );
+  });
+
+  it('gives the web ACL and the access log group, where refusals can be looked into', () => {
+    expect(outputs().WebAclArn!.Value).toEqual(arn(idOf(template, 'AWS::WAFv2::WebACL')));
+    expect(outputs().ApiAccessLogGroupName!.Value).toEqual(ref(idOf(template, 'AWS::Logs::LogGroup', /AccessLogs/)));
   });
 
   it('gives the secret and the exact command that prints the key', () => {

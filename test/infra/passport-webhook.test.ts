@@ -124,7 +124,9 @@ describe('PassportWebhook, from the package exports', () => {
   it('exposes the URL, tables, secrets, worker, queues, schedule and alarms for the app to wire further', () => {
     const { webhook } = inAnotherApp(() => ({ fusionAuth: { url: FUSIONAUTH_URL } }));
     expect(webhook.webhookUrl).toMatch(/\/passport-webhook$/);
-    expect(webhook.monitoring.alarms).toHaveLength(10);
+    expect(webhook.monitoring.alarms).toHaveLength(13);
+    expect(webhook.api.url).toBe(webhook.webhookUrl);
+    expect(webhook.api.webAcl?.attrArn).toBeDefined();
     expect(webhook.todoTable?.tableName).toBeDefined();
     expect(webhook.todoTables).toEqual([webhook.todoTable]);
     expect(webhook.ledgerTable.tableName).toBeDefined();
@@ -139,8 +141,8 @@ describe('PassportWebhook, from the package exports', () => {
   });
 
   it('refuses a timeout API Gateway would cut short', () => {
-    const tooLong = () => inAnotherApp(() => ({ lambda: { timeout: Duration.seconds(30) } }));
-    expect(tooLong).toThrow(/below API Gateway's 30 seconds/);
+    const tooLong = () => inAnotherApp(() => ({ lambda: { timeout: Duration.seconds(29) } }));
+    expect(tooLong).toThrow(/below the REST API's 29 seconds/);
   });
 });
 

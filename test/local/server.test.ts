@@ -112,14 +112,36 @@ describe('npm start', () => {
       expect(text).not.toMatch(/\n\s+at /);
     });
 
-    it('passes a binary body through base64, as API Gateway does', async () => {
+    it('passes a binary body through as text, as a REST API without binary media types does', async () => {
       const response = await post(passportEvent({ type: 'test' }), { 'content-type': 'application/octet-stream' });
       expect(response.status).toBe(200);
     });
 
-    it('answers 405 to a GET on the webhook and 404 elsewhere', async () => {
-      expect((await fetch(server.url)).status).toBe(405);
+    it('answers 404 [noRoute] to a GET on the webhook, as the REST API does, and 404 elsewhere', async () => {
+      const get = await fetch(server.url);
+      expect(get.status).toBe(404);
+      expect(await get.json()).toEqual({ errors: [{ code: '[noRoute]', message: 'No such route: the webhook takes POST /passport-webhook.' }] });
       expect((await fetch(new URL('/other', server.url), { method: 'POST' })).status).toBe(404);
+    });
+
+    it('prints the edge it emulates, as the construct deploys it by default', () => {
+      expect(server.output()).toContain(
+        [
+          '  Edge           stage throttle 500 req/s, burst 1000 (429 [throttled])',
+          '                 AWS WAF: per-source limit 15000 requests per 600 s (429 [rateLimited])',
+          "                 allowed sources: any (no allow-list): ALLOWED_SOURCES takes FusionAuth's egress addresses",
+        ].join('\n'),
+      );
+    });
+
+    it('hands the function the payload 1.0 event of a REST API, with the headers API Gateway adds', async () => {
+      const response = await post(passportEvent({ type: 'test', id: 'rest-probe' }), { 'x-probe': 'rest' });
+      expect(response.status).toBe(200);
+      const { deliveries } = (await (await fetch(new URL('/api/deliveries', server.url))).json()) as {
+        deliveries: { eventId?: string; headers: Record<string, string> }[];
+      };
+      const probe = deliveries.find((delivery) => delivery.eventId === 'rest-probe');
+      expect(probe?.headers).toMatchObject({ 'x-probe': 'rest', 'x-forwarded-for': expect.stringMatching(/^(127\.0\.0\.1|::1)$/), 'x-forwarded-proto': 'http' });
     });
 
     it('answers 413 to a body past what Lambda accepts, without reading it all', async () => {
