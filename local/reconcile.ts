@@ -251,6 +251,10 @@ export function describe(report: ReconcileReport): string {
       lines.push(`  ${entry.userId} (${entry.scope}, cycle ${entry.cycle}): ${entry.found} -> ${verb}${entry.error ? `: ${entry.error}` : ''}`);
     }
   }
+  if (report.resumed.length > 0) {
+    lines.push('', 'carried on from an earlier run:');
+    for (const entry of report.resumed) lines.push(`  ${entry.userId} (${entry.scope}): ${entry.outcome}${entry.error ? `: ${entry.error}` : ''}`);
+  }
   const ids = report.notFusionAuthIds;
   if (ids.items > 0) {
     lines.push('', `not a FusionAuth id: ${ids.items} items of ${ids.ids} ids that are not UUIDs (e.g. ${ids.examples.join(', ')}): never checked, never erased`);

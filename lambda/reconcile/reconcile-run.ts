@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ErasureLedger, ErasureRecord } from '../erasure/ledger.ts';
+import type { FieldValues } from '../targets/key-template.ts';
 import type { ResolvedTarget } from '../targets/table-schema.ts';
 import { idKey, isFusionAuthId } from './fusionauth-ids.ts';
 import { type TargetKeyReader, targetKeyReader } from './key-inverse.ts';
@@ -68,6 +69,15 @@ export interface UnconfirmedReport {
   error?: string;
 }
 
+/** A reconcile erasure an earlier run left unfinished (killed after its user's last item went, before the receipt). */
+export interface ResumedReport {
+  readonly userId: string;
+  readonly scope: ErasureRecord['scope'];
+  outcome: 'erased' | 'already-erased' | 'failed';
+  todosDeleted: number;
+  error?: string;
+}
+
 export interface ReconcileReport {
   readonly apply: boolean;
   readonly targets: readonly TargetSummary[];
@@ -83,6 +93,8 @@ export interface ReconcileReport {
   readonly notFusionAuthIds: NotFusionAuthIds;
   readonly missingUsers: readonly MissingUserReport[];
   readonly unconfirmed: readonly UnconfirmedReport[];
+  /** With --apply: reconcile erasures of earlier runs carried on to their receipt. */
+  readonly resumed: readonly ResumedReport[];
   readonly erased: number;
   readonly todosDeleted: number;
   /** Erasures that failed: the run exits 1, and the next run resumes them. */
@@ -153,6 +165,7 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
   let erased = 0;
   let todosDeleted = 0;
   let failed = 0;
+  const resumed: ResumedReport[] = [];
   if (options.apply && !refused) {
     const eraser = deps.eraser;
     if (!eraser) throw new Error('applying needs an eraser');
@@ -171,6 +184,24 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
       done += 1;
       deps.progress?.({ phase: 'erase', erased: done, total: missingUsers.length, todosDeleted });
     });
+    // A run killed once a user's last item was gone left no item to find that user by: the
+    // ledger's open reconcile erasures are carried on to their receipt.
+    const found = new Set(missingUsers.map(({ userId }) => idKey(userId)));
+    for (const record of await openReconcileErasures(deps.ledger)) {
+      if (record.scope === 'user' && found.has(idKey(record.userId))) continue;
+      const entry: ResumedReport = { userId: record.userId, scope: record.scope, outcome: 'failed', todosDeleted: 0 };
+      resumed.push(entry);
+      try {
+        const values = valuesOf(record, deps.todoApplicationId);
+        const result = await eraser.erase({ userId: record.userId, scope: record.scope, tenantId: record.tenantId, values }, options.signal);
+        Object.assign(entry, result);
+        todosDeleted += result.todosDeleted;
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        failed += 1;
+        entry.error = error instanceof Error ? error.message : String(error);
+      }
+    }
     let resolved = 0;
     for (const entry of unconfirmed) {
       try {
@@ -198,6 +229,7 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
     notFusionAuthIds: finder.notFusionAuthIds,
     missingUsers,
     unconfirmed,
+    resumed,
     erased,
     todosDeleted,
     failed,
@@ -242,15 +274,33 @@ async function resolveUnconfirmed(deps: ReconcileDependencies, eraser: Reconcile
     entry.done = await eraser.rollBack(record, 'reconcile: FusionAuth still had the user');
     return 0;
   }
-  const values = {
-    userId: record.userId,
-    ...(record.tenantId && { tenantId: record.tenantId }),
-    ...(record.scope === 'registration' && deps.todoApplicationId && { applicationId: deps.todoApplicationId }),
-  };
-  const result = await eraser.erase({ userId: record.userId, scope: record.scope, tenantId: record.tenantId, values }, signal);
+  const result = await eraser.erase({ userId: record.userId, scope: record.scope, tenantId: record.tenantId, values: valuesOf(record, deps.todoApplicationId) }, signal);
   entry.done = true;
   entry.todosDeleted = result.todosDeleted;
   return result.todosDeleted;
+}
+
+/** The key fields a ledger record can give back: the values themselves never go into the ledger. */
+function valuesOf(record: ErasureRecord, todoApplicationId: string | undefined): FieldValues {
+  return {
+    userId: record.userId,
+    ...(record.tenantId && { tenantId: record.tenantId }),
+    ...(record.scope === 'registration' && todoApplicationId && { applicationId: todoApplicationId }),
+  };
+}
+
+/** Confirmed or erasing records that a reconcile confirmed (the worker carries on the others). */
+async function openReconcileErasures(ledger: ErasureLedger): Promise<ErasureRecord[]> {
+  const records: ErasureRecord[] = [];
+  for (const state of ['confirmed', 'erasing'] as const) {
+    let after: string | undefined;
+    do {
+      const page = await ledger.list({ state, after, limit: 500 });
+      records.push(...page.records.filter((record) => record.confirmedBy === 'reconcile'));
+      after = page.next;
+    } while (after);
+  }
+  return records;
 }
 
 async function inParallel<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
