@@ -44,10 +44,10 @@ export type MissingVerdict =
 export const missingRatio = ({ checked, missing }: MissingTally): number => (checked === 0 ? 0 : missing / checked);
 
 /** The decision over everything checked: within `maxMissing`, or refused with why. */
-export function judgeMissing(tally: MissingTally, maxMissing: number): MissingVerdict {
+export function judgeMissing(tally: MissingTally, maxMissing: number, override = 'run again with --max-missing 100%'): MissingVerdict {
   const ratio = missingRatio(tally);
   if (ratio <= maxMissing) return { outcome: 'within', ratio };
-  return { outcome: 'refused', ratio, reason: refusal(tally, maxMissing) };
+  return { outcome: 'refused', ratio, reason: refusal(tally, maxMissing, override) };
 }
 
 /**
@@ -71,11 +71,11 @@ export function wilsonLowerBound(successes: number, trials: number, z: number): 
 
 export const percent = (fraction: number): string => `${(Math.round(fraction * 1000) / 10).toString()}%`;
 
-function refusal({ checked, missing }: MissingTally, maxMissing: number): string {
+function refusal({ checked, missing }: MissingTally, maxMissing: number, override: string): string {
   return (
     `FusionAuth does not have ${missing} of the ${checked} users it was asked about (${percent(missing / checked)}), more than ` +
     `max-missing ${percent(maxMissing)}: nothing was erased. That many deletions the webhook never heard of is unlikely; ` +
     'more likely FusionAuth was asked the wrong question: another FusionAuth (check the URL), a key locked to one tenant ' +
-    'while the Todos belong to several, or a wrong tenant id. If the users really are gone, run again with --max-missing 100%.'
+    `while the Todos belong to several, or a wrong tenant id. If the users really are gone, ${override}.`
   );
 }

@@ -3,6 +3,8 @@ import { createJobRunner, type JobRunner } from '../erasure/job-runner.ts';
 import type { Env } from '../env.ts';
 import { ConfigurationError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
+import { readReconcileConfig } from '../reconcile/reconcile-config.ts';
+import { wireReconcile } from '../reconcile/reconcile-wiring.ts';
 import { type ErasureWiringOverrides, wireErasures } from './erasure-wiring.ts';
 
 /**
@@ -14,6 +16,11 @@ export async function createWorker(env: Env, overrides: ErasureWiringOverrides =
   if (!overrides.queue && !config.queueUrl) {
     throw new ConfigurationError('DELETION_QUEUE_URL is not set: the worker hands unfinished jobs back to that queue.');
   }
-  const { erasures } = await wireErasures(config, { logger, metrics }, { ...overrides, withUsers: true });
-  return createJobRunner({ erasures, logger, metrics });
+  const reconcileConfig = readReconcileConfig(env);
+  if (reconcileConfig && !config.fusionAuth) {
+    throw new ConfigurationError('RECONCILE_TABLE_NAME is set, but FUSIONAUTH_URL is not: a reconcile asks FusionAuth\'s API which users still exist.');
+  }
+  const wiring = await wireErasures(config, { logger, metrics }, { ...overrides, withUsers: true });
+  const reconcile = reconcileConfig && wireReconcile(reconcileConfig, config.fusionAuth!, wiring, { logger, metrics });
+  return createJobRunner({ erasures: wiring.erasures, reconcile, logger, metrics });
 }
