@@ -22,6 +22,7 @@ import { ErasureWorker, type WebhookDeletionProps } from './erasure-worker.ts';
 import { createLambdaFunction, grantSecretRead } from './lambda-function.ts';
 import { FUSIONAUTH_API_KEY_PLACEHOLDER, WEBHOOK_PATH } from './names.ts';
 import { type ResolvedAuth, resolveAuth, type WebhookAuthProps } from './webhook-auth.ts';
+import { type ReconcileProps, ReconcileSchedule } from './reconcile-schedule.ts';
 import { WebhookMonitoring } from './webhook-monitoring.ts';
 
 /** API Gateway ends a Lambda integration after 30 seconds, whatever the function is still doing. */
@@ -116,6 +117,13 @@ export interface PassportWebhookProps {
   readonly fusionAuth?: FusionAuthProps;
   /** @default - 1 second inline per delivery, then a queue and a worker with a 5-minute timeout */
   readonly deletion?: WebhookDeletionProps;
+  /**
+   * A scheduled reconcile: the worker scans the targets for users FusionAuth no longer has (deleted
+   * while the webhook never heard) and erases them, unless too many are missing (docs/reconcile.md).
+   * Needs `fusionAuth`.
+   * @default - off; `npm run reconcile` does the same by hand
+   */
+  readonly reconcile?: ReconcileProps;
   readonly lambda?: WebhookLambdaProps;
   readonly api?: WebhookApiProps;
   readonly observability?: WebhookObservabilityProps;
@@ -147,6 +155,8 @@ export class PassportWebhook extends Construct {
   readonly fusionAuthApiKeySecret?: ISecret;
   /** The job queue, dead-letter queue, worker and sweep schedule that carry erasures on. */
   readonly erasureWorker: ErasureWorker;
+  /** The reconcile's schedule and run table, when `reconcile` is set. */
+  readonly reconcile?: ReconcileSchedule;
   readonly function: NodejsFunction;
   readonly api: HttpApi;
   /** The URL to enter in Passport, path included. */
@@ -163,6 +173,9 @@ export class PassportWebhook extends Construct {
     const { inlineBudget = Duration.seconds(1), ...workerSettings } = props.deletion ?? {};
     checkTimeouts(timeout, inlineBudget);
     if (props.fusionAuth) checkFusionAuth(props.fusionAuth);
+    if (props.reconcile && !props.fusionAuth) {
+      throw new Error('PassportWebhook reconcile needs fusionAuth: a reconcile asks FusionAuth\'s API which users still exist.');
+    }
 
     const observability = props.observability ?? {};
     const serviceName = observability.serviceName ?? 'passport-webhook';
@@ -200,6 +213,12 @@ export class PassportWebhook extends Construct {
       indexSettle: erasure.indexSettle,
       logRetention,
     });
+    this.reconcile = props.reconcile && new ReconcileSchedule(this, 'Reconcile', {
+      ...props.reconcile,
+      worker: this.erasureWorker.worker,
+      queue: this.erasureWorker.queue,
+      targets,
+    });
     this.function = createLambdaFunction(this, 'Function', {
       entry: 'webhook-lambda.ts',
       description: 'Records, confirms and erases a user\'s Todos when Passport reports the user or their registration deleted',
@@ -224,6 +243,7 @@ export class PassportWebhook extends Construct {
       api: this.api,
       erasureWorker: this.erasureWorker,
       confirmWindow: Duration.seconds(erasure.confirmWindowSeconds),
+      reconcile: this.reconcile !== undefined,
       metricsNamespace,
       serviceName,
       alarmTopic: observability.alarmTopic,
