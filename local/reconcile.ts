@@ -4,6 +4,7 @@
  * --apply erases them through the erasure ledger. A dry run by default. See docs/reconcile.md.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -267,4 +268,5 @@ export function describe(report: ReconcileReport): string {
   return lines.join('\n');
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+// import.meta.main is Node 24's; the path test covers an older node run by hand.
+if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) process.exit(await main(process.argv.slice(2)));
