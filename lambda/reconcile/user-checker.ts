@@ -125,26 +125,34 @@ export function getChecker(directory: UserDirectory, options: CheckerOptions & {
       const present: FoundUser[] = [];
       const absent: string[] = [];
       let next = 0;
+      // The first failure stops the rest: a refused key must not go on asking.
+      let failure: unknown;
       const lookUpNext = async (): Promise<void> => {
-        while (next < ids.length) {
+        while (next < ids.length && failure === undefined) {
           const id = ids[next++]!;
-          const exists: readonly string[] | undefined = await withRetries<readonly string[] | undefined>(
-            async () => {
-              const found = await directory.lookUp(id, tenantId, signal);
-              if (found.outcome === 'absent') return { done: undefined };
-              if (found.outcome === 'present') return { done: found.applicationIds };
-              if (found.outcome === 'refused') throw new FusionAuthRefusedError(found.status, 'get', tenantId);
-              if (signal?.aborted) throw signal.reason;
-              return { retry: found.detail };
-            },
-            options,
-            signal,
-          );
-          if (exists) present.push({ id, applicationIds: exists });
-          else absent.push(id);
+          try {
+            const exists: readonly string[] | undefined = await withRetries<readonly string[] | undefined>(
+              async () => {
+                if (failure !== undefined) throw failure;
+                const found = await directory.lookUp(id, tenantId, signal);
+                if (found.outcome === 'absent') return { done: undefined };
+                if (found.outcome === 'present') return { done: found.applicationIds };
+                if (found.outcome === 'refused') throw new FusionAuthRefusedError(found.status, 'get', tenantId);
+                if (signal?.aborted) throw signal.reason;
+                return { retry: found.detail };
+              },
+              options,
+              signal,
+            );
+            if (exists) present.push({ id, applicationIds: exists });
+            else absent.push(id);
+          } catch (error) {
+            failure ??= error;
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, lookUpNext));
+      if (failure !== undefined) throw failure;
       return { present, absent };
     },
   };

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbErasureLedger } from '../../lambda/erasure/dynamodb-ledger.ts';
@@ -111,13 +114,17 @@ describe('npm run reconcile', () => {
     expect((await ledger.get(GONE_UNCONFIRMED, 'user'))?.state).toBe('unconfirmed');
   });
 
-  it('prints the missing users and a summary for a person', async () => {
-    const { code, stdout } = await reconcile([]);
+  it('prints the missing users and a summary for a person; the ledger named by cdk deploy --outputs-file', async () => {
+    const outputs = join(mkdtempSync(join(tmpdir(), 'reconcile-outputs-')), 'outputs.json');
+    writeFileSync(outputs, JSON.stringify({ PassportWebhookStack: { WebhookUrl: 'https://example.com', ErasureLedgerTableName: LEDGER } }));
+    const { code, stdout } = await reconcile(['--outputs-file', outputs], { ERASURE_LEDGER_TABLE_NAME: '' });
     expect(code).toBe(0);
     const user = DELETED[0]!;
     expect(stdout).toContain(`  ${user.id}: 20 Todos (${TODOS} ${user.todos[TODOS]}, ${ITEMS} ${user.todos[ITEMS]})`);
     expect(stdout).toContain('5000 users checked, 300 missing in FusionAuth (6%; max-missing 20%)');
-    expect(stdout).toContain(`not a FusionAuth id: 20 items of 2 ids that are not UUIDs (e.g. ${LEGACY_IDS.join(', ')})`);
+    // The examples in the order the segments met them.
+    expect(stdout).toMatch(new RegExp(`not a FusionAuth id: 20 items of 2 ids that are not UUIDs \\(e\\.g\\. (${LEGACY_IDS.join(', ')}|${[...LEGACY_IDS].reverse().join(', ')})\\)`));
+    expect(stdout).toContain(`  ${GONE_UNCONFIRMED} (user, cycle 1): gone -> to confirm and erase`);
     expect(stdout).toContain('dry run: nothing changed');
   });
 
@@ -184,9 +191,13 @@ describe('npm run reconcile', () => {
     expect(await tables()).toEqual(settled);
   });
 
-  it('answers a usage error with exit code 2', async () => {
-    const { code, stderr } = await reconcile(['--max-missing', '150%']);
+  it.each([
+    [['--max-missing', '150%'], '--max-missing must be a percentage from 0% to 100%'],
+    [['--outputs-file', '/nonexistent/outputs.json'], '--outputs-file /nonexistent/outputs.json cannot be read as JSON'],
+    [['--lookup', 'scan'], '--lookup takes search or get'],
+  ])('answers the usage error %j with exit code 2', async (args, message) => {
+    const { code, stderr } = await reconcile(args);
     expect(code).toBe(2);
-    expect(stderr).toContain('--max-missing must be a percentage from 0% to 100%');
+    expect(stderr).toContain(message);
   });
 });
