@@ -115,6 +115,9 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
     return { name: target.name, items: 0, unmatched: 0 };
   });
   let items = 0;
+  // Stops the other segments and lookups once one fails, or the ratio is past saving.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const finder = new MissingUserFinder(
     deps.checker,
     {
@@ -123,7 +126,7 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
       recentCapacity: options.recentCapacity,
       onChecked: ({ checked, missing }) => deps.progress?.({ phase: 'scan', items, checked, missing }),
     },
-    options.signal,
+    signal,
   );
   let stoppedEarly = false;
   try {
@@ -144,11 +147,12 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
           items += page.length;
           await finder.take(reader.target.name, owners);
         },
-        options.signal,
+        signal,
       );
     }
     await finder.flush();
   } catch (error) {
+    stop.abort();
     if (!(error instanceof HopelessRatioError)) throw error;
     stoppedEarly = true;
   }

@@ -233,7 +233,8 @@ export class ScheduledReconcile {
       // Handed on by an earlier copy of this job: nothing to confirm again.
       const record = await this.deps.ledger.get(user.userId, 'user');
       if (record?.confirmedBy === 'reconcile' && (record.confirmedAt ?? 0) >= run.startedAt) continue;
-      // Confirmed now, erased by the worker: with no time of its own here, the erasure goes to the queue at once.
+      // Confirmed now, erased by the worker: with no time of its own here, the erasure goes to the
+      // queue at once. Its values were read from keys the same templates render, so they plan.
       await this.deps.erasures.confirmAndErase({ userId: user.userId, scope: 'user', tenantId: user.tenantId, values: user.values }, 'reconcile', { deadline: this.#now() });
       handed += 1;
     }
