@@ -3,12 +3,15 @@ import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { parseMaxMissing } from '../lambda/reconcile/missing-ratio.ts';
 import type { Construct, Node } from 'constructs';
 import { checkTargetSpecs } from '../lambda/targets/target-spec.ts';
 import type { DeletionTargetProps } from './deletion-targets.ts';
 import { EVALUATION_WINDOWS, MAX_BURST_LIMIT, MAX_PER_SOURCE_LIMIT, MAX_RATE_LIMIT, MIN_PER_SOURCE_LIMIT } from './edge-policy.ts';
 import { type ErasureProps, type FusionAuthProps, MAX_CONFIRM_WINDOW, MAX_DELAY } from './erasure-settings.ts';
 import { type PassportWebhookProps, WEBHOOK_LOG_LEVELS } from './passport-webhook.ts';
+import type { ReconcileProps } from './reconcile-schedule.ts';
 import {
   HMAC_SIGNATURE_ALGORITHMS,
   PUBLIC_KEY_SIGNATURE_ALGORITHMS,
@@ -55,6 +58,7 @@ export function webhookPropsFromContext(scope: Construct): PassportWebhookProps 
     auth: authFromContext(scope, context),
     erasure: erasureFromContext(context),
     fusionAuth: fusionAuthFromContext(scope, context),
+    reconcile: reconcileFromContext(context),
     deletion: {
       inlineBudget: deleteBudgetMs === undefined ? undefined : Duration.millis(deleteBudgetMs),
       workerTimeout: workerTimeoutSeconds === undefined ? undefined : Duration.seconds(workerTimeoutSeconds),
@@ -140,6 +144,39 @@ function fusionAuthFromContext(scope: Construct, context: ContextReader): Fusion
     return undefined;
   }
   return { url, apiKeySecret };
+}
+
+/**
+ * `reconcileSchedule` turns the scheduled reconcile on: an EventBridge Scheduler expression,
+ * `rate(1 day)`, `cron(0 3 * * ? *)`; `reconcileMaxMissing` as a percentage (`20%`) or a fraction
+ * (`0.2`), and `reconcileLookup`, `reconcileSegments`, `reconcileRequestsPerSecond`.
+ */
+function reconcileFromContext(context: ContextReader): ReconcileProps | undefined {
+  const expression = context.string('reconcileSchedule');
+  const others = ['reconcileMaxMissing', 'reconcileLookup', 'reconcileSegments', 'reconcileRequestsPerSecond'].filter((key) => context.isSet(key));
+  if (expression === undefined) {
+    if (others.length > 0) throw new Error(`Context "${others[0]}" is set, but "reconcileSchedule" is not: set the schedule too, or neither.`);
+    return undefined;
+  }
+  if (!/^(rate|cron)\(.+\)$/.test(expression)) {
+    throw new Error(`Context "reconcileSchedule" must be a schedule expression, e.g. "rate(1 day)" or "cron(0 3 * * ? *)"; got ${JSON.stringify(expression)}.`);
+  }
+  const maxMissing = context.string('reconcileMaxMissing');
+  let fraction: number | undefined;
+  if (maxMissing !== undefined) {
+    try {
+      fraction = parseMaxMissing(maxMissing);
+    } catch (error) {
+      throw new Error(`Context "reconcileMaxMissing": ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return {
+    schedule: ScheduleExpression.expression(expression),
+    maxMissing: fraction,
+    lookup: context.oneOf('reconcileLookup', ['get', 'search'] as const),
+    segments: context.integer('reconcileSegments', 1, 100),
+    requestsPerSecond: context.integer('reconcileRequestsPerSecond', 1, 10_000),
+  };
 }
 
 function authFromContext(scope: Construct, context: ContextReader): WebhookAuthProps {

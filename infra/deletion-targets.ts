@@ -144,6 +144,15 @@ export class DeletionTargets {
       });
     }
   }
+
+  /**
+   * Scan on what each target reads (its table, or its index), for a scheduled reconcile alone
+   * (lambda/reconcile/key-scan.ts): an erasure never scans.
+   */
+  grantReconcileScan(fn: IFunction): void {
+    const queried = [...new Set(this.targets.flatMap((target) => target.queried))];
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: queried }));
+  }
 }
 
 /** The runtime's static checks, their message prefixed with the prop checked. */

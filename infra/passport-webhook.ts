@@ -19,6 +19,7 @@ import { createLambdaFunction, grantSecretRead } from './lambda-function.ts';
 import { FUSIONAUTH_API_KEY_PLACEHOLDER } from './names.ts';
 import { WebhookApi, type WebhookApiProps } from './webhook-api.ts';
 import { type ResolvedAuth, resolveAuth, type WebhookAuthProps } from './webhook-auth.ts';
+import { type ReconcileProps, ReconcileSchedule } from './reconcile-schedule.ts';
 import { WebhookMonitoring } from './webhook-monitoring.ts';
 
 /** A REST API ends a Lambda integration after 29 seconds, whatever the function is still doing. */
@@ -111,6 +112,13 @@ export interface PassportWebhookProps {
   readonly fusionAuth?: FusionAuthProps;
   /** @default - 1 second inline per delivery, then a queue and a worker with a 5-minute timeout */
   readonly deletion?: WebhookDeletionProps;
+  /**
+   * A scheduled reconcile: the worker scans the targets for users FusionAuth no longer has (deleted
+   * while the webhook never heard) and erases them, unless too many are missing (docs/reconcile.md).
+   * Needs `fusionAuth`.
+   * @default - off; `npm run reconcile` does the same by hand
+   */
+  readonly reconcile?: ReconcileProps;
   readonly lambda?: WebhookLambdaProps;
   /**
    * The REST API in front of the function and its edge: the stage throttle, the AWS WAF rules and
@@ -147,6 +155,8 @@ export class PassportWebhook extends Construct {
   readonly fusionAuthApiKeySecret?: ISecret;
   /** The job queue, dead-letter queue, worker and sweep schedule that carry erasures on. */
   readonly erasureWorker: ErasureWorker;
+  /** The reconcile's schedule and run table, when `reconcile` is set. */
+  readonly reconcile?: ReconcileSchedule;
   readonly function: LambdaFunction;
   /** The REST API, its stage, WAF web ACL and access logs. */
   readonly api: WebhookApi;
@@ -164,6 +174,9 @@ export class PassportWebhook extends Construct {
     const { inlineBudget = Duration.seconds(1), ...workerSettings } = props.deletion ?? {};
     checkTimeouts(timeout, inlineBudget);
     if (props.fusionAuth) checkFusionAuth(props.fusionAuth);
+    if (props.reconcile && !props.fusionAuth) {
+      throw new Error('PassportWebhook reconcile needs fusionAuth: a reconcile asks FusionAuth\'s API which users still exist.');
+    }
 
     const observability = props.observability ?? {};
     const serviceName = observability.serviceName ?? 'passport-webhook';
@@ -202,6 +215,12 @@ export class PassportWebhook extends Construct {
       indexSettle: erasure.indexSettle,
       logRetention,
     });
+    this.reconcile = props.reconcile && new ReconcileSchedule(this, 'Reconcile', {
+      ...props.reconcile,
+      worker: this.erasureWorker.worker,
+      queue: this.erasureWorker.queue,
+      targets,
+    });
     this.function = createLambdaFunction(this, 'Function', {
       code: 'webhook',
       description: 'Records, confirms and erases a user\'s Todos when Passport reports the user or their registration deleted',
@@ -226,6 +245,7 @@ export class PassportWebhook extends Construct {
       api: this.api,
       erasureWorker: this.erasureWorker,
       confirmWindow: Duration.seconds(erasure.confirmWindowSeconds),
+      reconcile: this.reconcile !== undefined,
       metricsNamespace,
       serviceName,
       alarmTopic: observability.alarmTopic,

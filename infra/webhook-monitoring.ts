@@ -53,6 +53,8 @@ export interface WebhookMonitoringProps {
   readonly metricsNamespace: string;
   /** The `service` dimension of those metrics (POWERTOOLS_SERVICE_NAME). */
   readonly serviceName: string;
+  /** Whether a reconcile is scheduled: its alarm and graphs. */
+  readonly reconcile?: boolean;
   /** Told when an alarm goes off and when it clears. */
   readonly alarmTopic?: ITopic;
   readonly dashboardName?: string;
@@ -95,7 +97,8 @@ export class WebhookMonitoring extends Construct {
     const erasureAlarms = this.createErasureAlarms();
     const fusionAuthAlarm = this.createFusionAuthAlarm();
     const workerAlarms = this.createWorkerAlarms();
-    this.alarms = [...webhookAlarms, ...erasureAlarms, fusionAuthAlarm, ...workerAlarms].map(({ alarm }) => alarm);
+    const reconcileAlarms = props.reconcile ? [this.createReconcileAlarm()] : [];
+    this.alarms = [...webhookAlarms, ...erasureAlarms, fusionAuthAlarm, ...workerAlarms, ...reconcileAlarms].map(({ alarm }) => alarm);
     if (props.alarmTopic) {
       const action = new SnsAction(props.alarmTopic);
       for (const alarm of this.alarms) {
@@ -115,6 +118,8 @@ export class WebhookMonitoring extends Construct {
         ...alarmWidgets([fusionAuthAlarm]),
         ...alarmWidgets(workerAlarms),
         ...this.workerGraphs(),
+        ...alarmWidgets(reconcileAlarms),
+        ...(props.reconcile ? this.reconcileGraphs() : []),
       ]),
     });
   }
@@ -263,6 +268,29 @@ export class WebhookMonitoring extends Construct {
         worker.metricErrors(SUM),
         'The erasure worker crashed or timed out; its jobs return to the queue and are dead-lettered if they keep failing.',
       ),
+    ];
+  }
+
+  private createReconcileAlarm(): TitledAlarm {
+    return this.alarmOnAny(
+      'ReconcileRunsRefused',
+      'Reconcile runs refused',
+      this.erasureTotal('ReconcileRunsRefused'),
+      'A scheduled reconcile refused to erase: more of the users it checked were missing in FusionAuth than ' +
+        'reconcile.maxMissing allows, FusionAuth refused its key, or a target cannot be reconciled. Nothing was ' +
+        "erased. The worker's log line 'reconcile refused' says why; check FUSIONAUTH_URL, the key's tenant and " +
+        'permissions, then let the next run go, or erase by hand with npm run reconcile (docs/reconcile.md).',
+    );
+  }
+
+  private reconcileGraphs(): IWidget[] {
+    return [
+      graph('Reconcile: users checked and missing', [
+        this.erasureTotal('ReconcileUsersChecked'),
+        this.erasureTotal('ReconcileUsersMissing'),
+      ]),
+      graph('Reconcile: users erased', [this.erasureTotal('ReconcileUsersErased')]),
+      graph('Reconcile: runs refused', [this.erasureTotal('ReconcileRunsRefused')]),
     ];
   }
 

@@ -20,7 +20,12 @@ export type ErasureMetricName =
   | 'ErasureJobsDeadLettered'
   | 'FusionAuthLookupsRefused'
   | 'OpenErasures'
-  | 'OldestOpenErasureAge';
+  | 'OldestOpenErasureAge'
+  | ReconcileMetricName;
+
+/** The scheduled reconcile's metrics (lambda/reconcile/scheduled-reconcile.ts): one series each, by service only. */
+export type ReconcileMetricName = 'ReconcileUsersChecked' | 'ReconcileUsersMissing' | 'ReconcileUsersErased' | 'ReconcileRunsRefused';
+export const RECONCILE_METRICS: readonly ReconcileMetricName[] = ['ReconcileUsersChecked', 'ReconcileUsersMissing', 'ReconcileUsersErased', 'ReconcileRunsRefused'];
 
 /** Each lifecycle metric's dimensions: exactly these, so the dashboard's SEARCH finds them. */
 export const ERASURE_METRIC_DIMENSIONS: Readonly<Record<ErasureMetricName, readonly string[]>> = {
@@ -36,5 +41,9 @@ export const ERASURE_METRIC_DIMENSIONS: Readonly<Record<ErasureMetricName, reado
   FusionAuthLookupsRefused: [],
   OpenErasures: ['state'],
   OldestOpenErasureAge: ['state'],
+  ReconcileUsersChecked: [],
+  ReconcileUsersMissing: [],
+  ReconcileUsersErased: [],
+  ReconcileRunsRefused: [],
 };
 

@@ -16,6 +16,7 @@ import {
   type ErasureJobQueue,
   type ErasureSubject,
   followUp,
+  type LifecycleJob,
   MAX_DELAY_SECONDS,
   type SecondPassJob,
 } from './jobs.ts';
@@ -155,7 +156,7 @@ export class ErasureService {
   }
 
   /** One job of the worker. Throws only for what SQS should retry; everything else is handled here. */
-  async runJob(job: ErasureJob, limits: RunLimits): Promise<void> {
+  async runJob(job: LifecycleJob, limits: RunLimits): Promise<void> {
     if (job.kind === 'sweep') return this.#sweep();
     this.deps.metrics('ErasureJobHops', { kind: job.kind }, job.hop);
     const age = this.#now() - job.firstQueuedAt;
@@ -346,6 +347,7 @@ export class ErasureService {
 
   async #erased(subject: ErasureSubject, record: ErasureRecord): Promise<void> {
     this.deps.metrics('ErasuresErased', { scope: subject.scope });
+    if (record.confirmedBy === 'reconcile') this.deps.metrics('ReconcileUsersErased', {});
     this.deps.metrics('ErasureDuration', { scope: subject.scope }, ((record.erasedAt ?? this.#now()) - record.requestedAt) / 1000);
     this.deps.logger.info('erasure finished', { scope: subject.scope, cycle: record.cycle, todosDeleted: record.todosDeleted, confirmedBy: record.confirmedBy });
     const delay = await this.#secondPassDelay();

@@ -69,3 +69,82 @@ export function fusionAuthUsers({ url, apiKey, timeoutMs = 5_000 }: FusionAuthUs
     },
   };
 }
+
+/** A user a search found: its id in lower case, and the applications it is registered for. */
+export interface FoundUser {
+  readonly id: string;
+  readonly applicationIds: readonly string[];
+}
+
+/** What FusionAuth answered a search by ids: the users it has, of those asked. */
+export type UserSearch =
+  | { readonly outcome: 'found'; readonly users: readonly FoundUser[] }
+  /** 401 or 403: the key is wrong, or may not call POST /api/user/search (in this tenant). */
+  | { readonly outcome: 'refused'; readonly status: number }
+  /**
+   * Unreachable, a timeout, 429 or a 5xx: `retryable`, after `retryAfterMs` when FusionAuth said;
+   * anything else (a 400, a 404 from a wrong URL, an unreadable answer) is not, and never reads as absent.
+   */
+  | { readonly outcome: 'unavailable'; readonly detail: string; readonly retryable: boolean; readonly retryAfterMs?: number };
+
+/** Many users at once, as a reconcile asks about them. */
+export interface UserSearchDirectory {
+  search(ids: readonly string[], tenantId: string | undefined, signal?: AbortSignal): Promise<UserSearch>;
+}
+
+/**
+ * `POST /api/user/search` with `{"search": {"ids": [...]}}`: 200 with `{total, users}` of the
+ * users found, which is not paginated (fusionauth.io/docs/apis/users/search, `search.ids`), and
+ * scoped to `X-FusionAuth-TenantId` as the retrieve is.
+ */
+export function fusionAuthUserSearch({ url, apiKey, timeoutMs = 10_000 }: FusionAuthUsersOptions): UserSearchDirectory {
+  const base = url.replace(/\/+$/, '');
+  return {
+    async search(ids, tenantId, signal) {
+      let response: Response;
+      try {
+        const [key] = await apiKey.list();
+        const timeout = AbortSignal.timeout(timeoutMs);
+        response = await fetch(`${base}/api/user/search`, {
+          method: 'POST',
+          headers: {
+            authorization: key!,
+            accept: 'application/json',
+            'content-type': 'application/json',
+            ...(tenantId && { 'x-fusionauth-tenantid': tenantId }),
+          },
+          body: JSON.stringify({ search: { ids } }),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return { outcome: 'unavailable', retryable: true, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        if (response.status === 401 || response.status === 403) return { outcome: 'refused', status: response.status };
+        const retryable = response.status === 429 || response.status >= 500;
+        const retryAfter = Number(response.headers.get('retry-after'));
+        return {
+          outcome: 'unavailable',
+          retryable,
+          detail: `HTTP ${response.status}`,
+          ...(Number.isFinite(retryAfter) && retryAfter > 0 && { retryAfterMs: retryAfter * 1000 }),
+        };
+      }
+      try {
+        const { users } = (await response.json()) as { users?: User[] };
+        const asked = new Set(ids.map((id) => id.toLowerCase()));
+        // Only ids that were asked about count as found: an answer naming others proves nothing of these.
+        const found = (users ?? []).flatMap(({ id, registrations }) =>
+          id && asked.has(id.toLowerCase())
+            ? [{ id: id.toLowerCase(), applicationIds: (registrations ?? []).flatMap(({ applicationId }) => (applicationId ? [applicationId.toLowerCase()] : [])) }]
+            : [],
+        );
+        return { outcome: 'found', users: found };
+      } catch (error) {
+        return { outcome: 'unavailable', retryable: false, detail: `unreadable answer: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    },
+  };
+}

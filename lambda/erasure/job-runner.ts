@@ -3,10 +3,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ErasureService, RunLimits } from './erasure-service.ts';
+import { isReconcileJob, type ReconcileJob } from '../reconcile/reconcile-jobs.ts';
 import { type ErasureJob, readJob } from './jobs.ts';
+
+/** What runs a scheduled reconcile's jobs (lambda/reconcile/scheduled-reconcile.ts). */
+export interface ReconcileJobHandler {
+  runJob(job: ReconcileJob, limits: RunLimits): Promise<void>;
+}
 
 export interface WorkerDependencies {
   readonly erasures: ErasureService;
+  /** Set when the stack schedules reconciles (RECONCILE_TABLE_NAME). */
+  readonly reconcile?: ReconcileJobHandler;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -51,12 +59,15 @@ export function createJobRunner(deps: WorkerDependencies): JobRunner {
   };
 }
 
-async function runRecord(record: SQSRecord, limits: RunLimits, { erasures, logger }: WorkerDependencies): Promise<void> {
+async function runRecord(record: SQSRecord, limits: RunLimits, { erasures, reconcile, logger }: WorkerDependencies): Promise<void> {
   const started = performance.now();
   let job: ErasureJob | undefined;
   try {
     job = readJob(record.body);
-    await erasures.runJob(job, limits);
+    if (!isReconcileJob(job)) await erasures.runJob(job, limits);
+    else if (reconcile) await reconcile.runJob(job, limits);
+    // No retry would change it: the job is logged and dropped.
+    else logger.error('a reconcile job reached a worker without reconcile (RECONCILE_TABLE_NAME is not set)', { kind: job.kind });
     logger.info('erasure job', { ...describeJob(job, record), outcome: 'done', durationMs: elapsed(started) });
   } catch (error) {
     logger.error('erasure job', {
@@ -74,7 +85,8 @@ const describeJob = (job: ErasureJob | undefined, record: SQSRecord) => ({
   messageId: record.messageId,
   receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
   kind: job?.kind,
-  ...(job && job.kind !== 'sweep' && { scope: job.subject.scope, cycle: job.cycle, hop: job.hop }),
+  ...(job && 'subject' in job && { scope: job.subject.scope, cycle: job.cycle, hop: job.hop }),
+  ...(job && 'runId' in job && { runId: job.runId, ...('segment' in job && { target: job.target, segment: job.segment, page: job.page }) }),
 });
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;

@@ -1,5 +1,6 @@
 import { InvalidEventError } from '../errors.ts';
 import { requireId } from '../events/fields.ts';
+import { isReconcileJob, type ReconcileJob, readReconcileJob } from '../reconcile/reconcile-jobs.ts';
 import type { FieldValues } from '../targets/key-template.ts';
 import { ERASURE_SCOPES, type ErasureScope } from '../targets/target-spec.ts';
 import type { Subject } from './ledger.ts';
@@ -48,8 +49,11 @@ export interface SweepJob {
   readonly kind: 'sweep';
 }
 
-export type ErasureJob = ConfirmJob | EraseJob | SecondPassJob | SweepJob;
-export type ChainedJob = Exclude<ErasureJob, SweepJob>;
+/** The jobs of the erasure lifecycle, which ErasureService runs. */
+export type LifecycleJob = ConfirmJob | EraseJob | SecondPassJob | SweepJob;
+/** Everything on the queue: the lifecycle's jobs, and a scheduled reconcile's (lambda/reconcile). */
+export type ErasureJob = LifecycleJob | ReconcileJob;
+export type ChainedJob = Exclude<LifecycleJob, SweepJob>;
 
 /** Where the worker's jobs wait; SQS in AWS, in process for `npm start`. */
 export interface ErasureJobQueue {
@@ -74,6 +78,7 @@ export function readJob(body: string): ErasureJob {
   }
   if (typeof parsed !== 'object' || parsed === null) throw new InvalidEventError('[invalid]job', 'The job must be an object.');
   if (parsed.kind === 'sweep') return { kind: 'sweep' };
+  if (isReconcileJob(parsed as { kind: string })) return readReconcileJob(parsed);
   if (parsed.kind !== 'confirm' && parsed.kind !== 'erase' && parsed.kind !== 'second-pass') {
     throw new InvalidEventError('[invalid]kind', `The job's kind must be confirm, erase, second-pass or sweep.`);
   }

@@ -8,6 +8,7 @@ import { powertoolsErasureMetrics } from '../erasure/erasure-metrics.ts';
 import { ErasureService } from '../erasure/erasure-service.ts';
 import type { UserDirectory } from '../erasure/fusionauth-users.ts';
 import type { ErasureJobQueue } from '../erasure/jobs.ts';
+import type { ErasureLedger } from '../erasure/ledger.ts';
 import { SqsErasureJobQueue } from '../erasure/sqs-job-queue.ts';
 import { DynamoDbTodoEraser } from '../targets/dynamodb-todo-eraser.ts';
 import type { TargetCatalog } from '../targets/target-catalog.ts';
@@ -24,6 +25,10 @@ export interface ErasureWiringOverrides {
 export interface ErasureWiring {
   readonly erasures: ErasureService;
   readonly queue: ErasureJobQueue | undefined;
+  /** What a scheduled reconcile reads besides (lambda/reconcile/reconcile-wiring.ts). */
+  readonly targets: TargetCatalog;
+  readonly ledger: ErasureLedger;
+  readonly dynamoDb: DynamoDBClient;
 }
 
 interface Observability {
@@ -42,8 +47,9 @@ export async function wireErasures(
   const queue =
     overrides.queue ??
     (config.queueUrl ? new SqsErasureJobQueue({ queueUrl: config.queueUrl, deadLetterQueueUrl: config.deadLetterQueueUrl }, SQS_CLIENT_CONFIG) : undefined);
+  const ledger = new DynamoDbErasureLedger(dynamoDb, config.ledgerTableName);
   const erasures = new ErasureService({
-    ledger: new DynamoDbErasureLedger(dynamoDb, config.ledgerTableName),
+    ledger,
     eraser: new DynamoDbTodoEraser(dynamoDb, { indexSettleMs: config.indexSettleMs }),
     targets,
     queue,
@@ -53,7 +59,7 @@ export async function wireErasures(
     logger,
     now: overrides.now,
   });
-  return { erasures, queue };
+  return { erasures, queue, targets, ledger, dynamoDb };
 }
 
 /** Loaded only where FusionAuth's API is configured. */
