@@ -86,6 +86,7 @@ export function webhookPropsFromContext(scope: Construct): PassportWebhookProps 
       logRetention: context.oneOf('logRetentionDays', RETENTION_DAYS),
       alarmTopic: topicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'ExistingAlarmTopic', topicArn),
       dashboardName: context.string('dashboardName'),
+      sourceMaps: context.boolean('sourceMaps'),
     },
   };
 }

@@ -73,7 +73,10 @@ export interface ErasureProps {
 
 /** FusionAuth's API, which the worker asks whether a deleted user is really gone (`GET /api/user/{id}`). */
 export interface FusionAuthProps {
-  /** FusionAuth's base URL, e.g. `https://auth.example.com`; https only (FUSIONAUTH_URL). */
+  /**
+   * FusionAuth's base URL, e.g. `https://auth.example.com` (FUSIONAUTH_URL): https, or http only to
+   * `localhost`, `127.0.0.1`, `[::1]` or `host.docker.internal` for a FusionAuth on the machine.
+   */
   readonly url: string;
   /**
    * An existing secret whose SecretString is a FusionAuth API key allowed GET on `/api/user` and

@@ -54,7 +54,10 @@ export interface ErasureWorkerProps extends Omit<WebhookDeletionProps, 'inlineBu
   readonly targets: DeletionTargets;
   /** Where each erasure is recorded; the worker reads and writes records and queries the open ones. */
   readonly ledgerTable: ITable;
-  /** The key the worker confirms deletions with through FusionAuth's API, when it has one. */
+  /**
+   * The key the worker confirms deletions with through FusionAuth's API, when it has one.
+   * @default - none: the worker is granted no key
+   */
   readonly fusionAuthApiKeySecret?: ISecret;
   /**
    * The variables the webhook has too (targets, ledger, erasure settings, FusionAuth's API,

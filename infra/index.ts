@@ -28,6 +28,7 @@ export {
   WEBHOOK_STAGE,
 } from './edge-policy.ts';
 export { PassportWebhookStack } from './passport-webhook-stack.ts';
+export { type ReconcileProps, ReconcileSchedule, type ReconcileScheduleProps } from './reconcile-schedule.ts';
 export {
   HMAC_SIGNATURE_ALGORITHMS,
   PUBLIC_KEY_SIGNATURE_ALGORITHMS,

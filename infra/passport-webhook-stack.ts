@@ -94,8 +94,9 @@ export class PassportWebhookStack extends Stack {
       value: secret.secretArn,
     });
     new CfnOutput(this, 'PutFusionAuthApiKeyCommand', {
-      description: 'Writes the key in $FUSIONAUTH_API_KEY into the secret, keeping it off the command line',
-      value: `aws secretsmanager put-secret-value --secret-id ${secret.secretArn} --secret-string "$FUSIONAUTH_API_KEY" --region ${this.region}`,
+      // Not $FUSIONAUTH_API_KEY: npm run register reads that one for the admin key, which must never land here.
+      description: 'Writes the confirmation key in $FUSIONAUTH_CONFIRMATION_KEY into the secret, keeping it off the command line',
+      value: `aws secretsmanager put-secret-value --secret-id ${secret.secretArn} --secret-string "$FUSIONAUTH_CONFIRMATION_KEY" --region ${this.region}`,
     });
   }
 

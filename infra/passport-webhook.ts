@@ -119,6 +119,10 @@ export interface PassportWebhookProps {
    * @default - off; `npm run reconcile` does the same by hand
    */
   readonly reconcile?: ReconcileProps;
+  /**
+   * The webhook function's memory and timeout.
+   * @default - 512 MB and 25 seconds (each field's own default)
+   */
   readonly lambda?: WebhookLambdaProps;
   /**
    * The REST API in front of the function and its edge: the stage throttle, the AWS WAF rules and
@@ -126,6 +130,10 @@ export interface PassportWebhookProps {
    * @default - WAF on with a per-source limit of 15,000 requests per 10 minutes, any source, a stage of 500 requests a second, burst 1,000
    */
   readonly api?: WebhookApiProps;
+  /**
+   * Logs, metrics, alarms and the dashboard.
+   * @default - each field's own default: service `passport-webhook`, namespace `PassportWebhook`, `INFO`, logs kept a month, no alarm topic, no source maps
+   */
   readonly observability?: WebhookObservabilityProps;
 }
 
@@ -245,6 +253,7 @@ export class PassportWebhook extends Construct {
       api: this.api,
       erasureWorker: this.erasureWorker,
       confirmWindow: Duration.seconds(erasure.confirmWindowSeconds),
+      fusionAuthApi: props.fusionAuth !== undefined,
       reconcile: this.reconcile !== undefined,
       metricsNamespace,
       serviceName,

@@ -65,7 +65,10 @@ export interface WebhookAuthProps {
    * @default - a new secret with a generated 48-character key, when `api-key` is on
    */
   readonly apiKeySecret?: ISecret;
-  /** How signatures are checked, when `signature` is on. */
+  /**
+   * How signatures are checked, when `signature` is on.
+   * @default - HMAC with `HS256` and a generated secret, when `signature` is on
+   */
   readonly signature?: WebhookSignatureProps;
   /**
    * The secret whose SecretString is the Basic credentials, `user:password`, one pair per line.

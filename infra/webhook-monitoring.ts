@@ -53,10 +53,25 @@ export interface WebhookMonitoringProps {
   readonly metricsNamespace: string;
   /** The `service` dimension of those metrics (POWERTOOLS_SERVICE_NAME). */
   readonly serviceName: string;
-  /** Whether a reconcile is scheduled: its alarm and graphs. */
+  /**
+   * Whether the worker asks FusionAuth's API (`fusionAuth`): the alarm on refused lookups.
+   * @default false (no alarm on refused lookups)
+   */
+  readonly fusionAuthApi?: boolean;
+  /**
+   * Whether a reconcile is scheduled: its alarm and graphs.
+   * @default false (no reconcile alarm or graphs)
+   */
   readonly reconcile?: boolean;
-  /** Told when an alarm goes off and when it clears. */
+  /**
+   * Told when an alarm goes off and when it clears.
+   * @default - none: the alarms only show on the dashboard
+   */
   readonly alarmTopic?: ITopic;
+  /**
+   * The dashboard's name.
+   * @default - CloudFormation names the dashboard
+   */
   readonly dashboardName?: string;
 }
 
@@ -95,10 +110,10 @@ export class WebhookMonitoring extends Construct {
     super(scope, id);
     const webhookAlarms = this.createWebhookAlarms();
     const erasureAlarms = this.createErasureAlarms();
-    const fusionAuthAlarm = this.createFusionAuthAlarm();
+    const fusionAuthAlarms = props.fusionAuthApi ? [this.createFusionAuthAlarm()] : [];
     const workerAlarms = this.createWorkerAlarms();
     const reconcileAlarms = props.reconcile ? [this.createReconcileAlarm()] : [];
-    this.alarms = [...webhookAlarms, ...erasureAlarms, fusionAuthAlarm, ...workerAlarms, ...reconcileAlarms].map(({ alarm }) => alarm);
+    this.alarms = [...webhookAlarms, ...erasureAlarms, ...fusionAuthAlarms, ...workerAlarms, ...reconcileAlarms].map(({ alarm }) => alarm);
     if (props.alarmTopic) {
       const action = new SnsAction(props.alarmTopic);
       for (const alarm of this.alarms) {
@@ -115,7 +130,7 @@ export class WebhookMonitoring extends Construct {
         ...this.deliveryGraphs(),
         ...alarmWidgets(erasureAlarms),
         ...this.erasureGraphs(),
-        ...alarmWidgets([fusionAuthAlarm]),
+        ...alarmWidgets(fusionAuthAlarms),
         ...alarmWidgets(workerAlarms),
         ...this.workerGraphs(),
         ...alarmWidgets(reconcileAlarms),

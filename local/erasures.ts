@@ -1,22 +1,35 @@
 /**
  * `npm run erasures [-- --state <state>] [--json]` lists the erasure ledger;
  * `npm run erasures -- show <userId> [--json]` shows one user's receipts. Against the same
- * endpoint as `npm run todos`.
+ * endpoint as `npm run todos`, or, with `--outputs-file`, `--region` or `--profile`, the
+ * deployed stack's ledger with the AWS CLI's credentials.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDbErasureLedger } from '../lambda/erasure/dynamodb-ledger.ts';
 import { ERASURE_STATES, type ErasureRecord, type ErasureState } from '../lambda/erasure/ledger.ts';
 import { requireId } from '../lambda/events/fields.ts';
 import { ERASURE_SCOPES } from '../lambda/targets/target-spec.ts';
-import { failTool, localTables } from './local-tables.ts';
+import { failTool, localTables, OutputsFileError, readOutputsFile, stackTablesClient } from './local-tables.ts';
 
-const USAGE = `usage: npm run erasures [-- --state <${ERASURE_STATES.join('|')}>] [--json]\n       npm run erasures -- show <userId> [--json]`;
+const USAGE = `usage: npm run erasures [-- --state <${ERASURE_STATES.join('|')}>] [--json] [deployed stack]
+       npm run erasures -- show <userId> [--json] [deployed stack]
+deployed stack (else npm start's tables):
+  --outputs-file <file>  cdk deploy --outputs-file: its ErasureLedgerTableName
+  --region <region>      as the AWS CLI takes it
+  --profile <profile>    as the AWS CLI takes it`;
 
 let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { state: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      state: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'outputs-file': { type: 'string' },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
 } catch (error) {
   usage((error as Error).message);
@@ -31,8 +44,8 @@ if (state !== undefined && !ERASURE_STATES.includes(state)) usage(`--state takes
 const [command, userIdArgument] = positionals;
 if (command !== undefined && (command !== 'show' || !userIdArgument || positionals.length > 2)) usage();
 
-const { client, config, endpoint } = localTables(process.env);
-const ledger = new DynamoDbErasureLedger(client, config.ledgerTableName);
+const { client, ledgerTableName, endpoint } = tables();
+const ledger = new DynamoDbErasureLedger(client, ledgerTableName);
 
 try {
   let records: ErasureRecord[] = [];
@@ -105,4 +118,22 @@ function usage(message?: string): never {
   if (message) console.error(message);
   console.error(USAGE);
   process.exit(2);
+}
+
+function tables() {
+  const { 'outputs-file': outputsFile, region, profile } = values;
+  if (!outputsFile && !region && !profile) {
+    const local = localTables(process.env);
+    return { client: local.client, ledgerTableName: local.config.ledgerTableName, endpoint: local.endpoint };
+  }
+  const env = process.env;
+  try {
+    if (outputsFile) readOutputsFile(outputsFile, env);
+  } catch (error) {
+    if (error instanceof OutputsFileError) usage(error.message);
+    throw error;
+  }
+  if (!env.ERASURE_LEDGER_TABLE_NAME) usage('the ledger table is unknown: pass --outputs-file, or set ERASURE_LEDGER_TABLE_NAME');
+  const { client, where } = stackTablesClient(env, region, profile);
+  return { client, ledgerTableName: env.ERASURE_LEDGER_TABLE_NAME, endpoint: where };
 }

@@ -9,7 +9,7 @@
  *
  * The function is WebhookFunction (API Gateway events, e.g. events/user-delete.json) unless
  * `--function DeletionWorkerFunction` names the deletion worker (SQS events, e.g.
- * events/deletion-job.json), which prints `{"batchItemFailures":[...]}` as Lambda gets it.
+ * events/erasure-job.json), which prints `{"batchItemFailures":[...]}` as Lambda gets it.
  *
  * As with sam local, the result is the only thing on stdout (the function's logs go to stderr),
  * and env.local.json sets only the variables the template declares. Unlike sam local's container,
@@ -26,7 +26,7 @@ import { lambdaContext } from './lambda-context.ts';
 
 const USAGE =
   'usage: npm run invoke -- <event.json> [--template <file>] [--function <logicalId>] [--env-vars <file>]\n' +
-  `  --function ${FUNCTION_LOGICAL_ID} (default) with events/user-delete.json, or ${WORKER_FUNCTION_LOGICAL_ID} with events/deletion-job.json`;
+  `  --function ${FUNCTION_LOGICAL_ID} (default) with events/user-delete.json, or ${WORKER_FUNCTION_LOGICAL_ID} with events/erasure-job.json`;
 const DEFAULT_TEMPLATE = `cdk.out/${STACK_ID}.template.json`;
 const DEFAULT_ENV_VARS = 'env.local.json';
 /** Where the Node.js runtime looks for the handler's module, in this order. */

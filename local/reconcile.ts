@@ -3,11 +3,9 @@
  * targets but no longer exist in FusionAuth (deleted while the webhook never heard), and with
  * --apply erases them through the erasure ledger. A dry run by default. See docs/reconcile.md.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbErasureLedger } from '../lambda/erasure/dynamodb-ledger.ts';
 import { readErasureConfig } from '../lambda/erasure/erasure-config.ts';
 import { isSecureUrl } from '../lambda/erasure/erasure-limits.ts';
@@ -29,8 +27,8 @@ import {
 } from '../lambda/reconcile/user-checker.ts';
 import { DynamoDbTodoEraser } from '../lambda/targets/dynamodb-todo-eraser.ts';
 import { resolveTargets } from '../lambda/targets/table-schema.ts';
-import { useLocalAwsDefaults } from './aws-env.ts';
 import { applyLocalDefaults } from './local-defaults.ts';
+import { OutputsFileError, readOutputsFile, stackTablesClient } from './local-tables.ts';
 import { ReconcileProgress } from './reconcile-progress.ts';
 
 export const USAGE = `usage: npm run reconcile -- [--apply] [options]
@@ -97,7 +95,7 @@ function wholeNumber(text: string | undefined, name: string, min: number, max: n
   return value;
 }
 
-function readCommandLine(argv: readonly string[]) {
+function readCommandLine(argv: readonly string[], env: Record<string, string | undefined>) {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: false, strict: true });
@@ -118,8 +116,8 @@ function readCommandLine(argv: readonly string[]) {
   if (!(rps > 0)) throw new UsageError('--rps must be a number above 0.');
   return {
     help: values.help,
-    url: values['fusionauth-url'] ?? process.env.FUSIONAUTH_URL,
-    apiKey: values['api-key'] ?? process.env.FUSIONAUTH_API_KEY,
+    url: values['fusionauth-url'] ?? env.FUSIONAUTH_URL,
+    apiKey: values['api-key'] ?? env.FUSIONAUTH_API_KEY,
     lookup,
     batchSize: wholeNumber(values['batch-size'], 'batch-size', 1, MAX_SEARCH_BATCH) ?? DEFAULT_SEARCH_BATCH,
     concurrency: wholeNumber(values.concurrency, 'concurrency', 1, 64) ?? (lookup === 'search' ? 4 : DEFAULT_GET_CONCURRENCY),
@@ -136,33 +134,10 @@ function readCommandLine(argv: readonly string[]) {
   };
 }
 
-/** The stack's table names from `cdk deploy --outputs-file`, under the variables the runtime reads. */
-function readOutputsFile(path: string, env: Record<string, string | undefined>): void {
-  let outputs: Record<string, Record<string, string>>;
-  try {
-    outputs = JSON.parse(readFileSync(path, 'utf8')) as typeof outputs;
-  } catch (error) {
-    throw new UsageError(`--outputs-file ${path} cannot be read as JSON: ${(error as Error).message}`);
-  }
-  const stack = Object.values(outputs).find((values) => values && typeof values.ErasureLedgerTableName === 'string');
-  if (!stack) throw new UsageError(`--outputs-file ${path} has no stack with an ErasureLedgerTableName output.`);
-  env.ERASURE_LEDGER_TABLE_NAME ||= stack.ErasureLedgerTableName;
-  if (stack.TodoTableName && !env.DELETION_TARGETS?.trim()) env.TODO_TABLE_NAME ||= stack.TodoTableName;
-}
-
-/** The endpoint the SDK's own settings name, or npm start's; local ones get the local credentials. */
-function dynamoDbClient(env: Record<string, string | undefined>, region: string | undefined, profile: string | undefined) {
-  if (!env.AWS_ENDPOINT_URL_DYNAMODB && env.DYNAMODB_PORT) env.AWS_ENDPOINT_URL_DYNAMODB = `http://localhost:${env.DYNAMODB_PORT}`;
-  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || undefined;
-  if (endpoint && /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(endpoint)) useLocalAwsDefaults(env);
-  const client = new DynamoDBClient({ retryMode: 'adaptive', ...(region && { region }), ...(profile && { profile }) });
-  return { client, where: endpoint ?? `AWS${region ? ` ${region}` : ''}${profile ? ` (profile ${profile})` : ''}` };
-}
-
 export async function main(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   let args;
   try {
-    args = readCommandLine(argv);
+    args = readCommandLine(argv, env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n\n${USAGE}`);
@@ -178,12 +153,12 @@ export async function main(argv: readonly string[], env: Record<string, string |
     if (!args.apiKey) throw new UsageError('The FusionAuth API key is missing: pass --api-key or set FUSIONAUTH_API_KEY.');
     if (args.outputsFile) readOutputsFile(args.outputsFile, env);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError || error instanceof OutputsFileError)) throw error;
     console.error(`${error.message}\n\n${USAGE}`);
     return 2;
   }
 
-  const { client, where } = dynamoDbClient(env, args.region, args.profile);
+  const { client, where } = stackTablesClient(env, args.region, args.profile);
   // The tables as npm run erasures reads them; FusionAuth's settings are this tool's own.
   const { FUSIONAUTH_URL: _url, FUSIONAUTH_API_KEY: _key, FUSIONAUTH_API_KEY_SECRET_ARN: _arn, ...tableEnv } = env;
   const progress = new ReconcileProgress(process.stderr);

@@ -26,9 +26,9 @@ import { applyLocalDefaults } from './local-defaults.ts';
 import { createWebhookServer } from './webhook-server.ts';
 
 const env = process.env;
-const port = Number(env.PORT ?? 3000);
+const port = orExit(() => portFrom('PORT', env.PORT, 3000));
 const host = env.HOST || undefined;
-const dynamoDbPort = Number(env.DYNAMODB_PORT ?? 8000);
+const dynamoDbPort = orExit(() => portFrom('DYNAMODB_PORT', env.DYNAMODB_PORT, 8000));
 
 useLocalAwsDefaults(env);
 applyLocalDefaults(env);
@@ -138,6 +138,14 @@ function edgeLines(): string[] {
 }
 
 /** A configuration that cannot work is said in one line, as the Lambda's init would log it, before anything starts. */
+/** A port to listen on; 0 picks a free one. */
+function portFrom(name: string, given: string | undefined, fallback: number): number {
+  const text = given?.trim() || String(fallback);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65_535) throw new ConfigurationError(`${name} must be a port number from 0 to 65535; got ${JSON.stringify(given)}.`);
+  return value;
+}
+
 function orExit<T>(read: () => T): T {
   try {
     return read();

@@ -90,8 +90,10 @@ function readFusionAuthApi(env: Env): FusionAuthApiConfig | undefined {
   if (!listed && !secretId) {
     throw new ConfigurationError('FUSIONAUTH_URL is set without a key: set FUSIONAUTH_API_KEY or FUSIONAUTH_API_KEY_SECRET_ARN (a key allowed GET on /api/user).');
   }
+  const keys = listed ? parseList(listed) : [];
+  if (listed && keys.length === 0) throw new ConfigurationError('FUSIONAUTH_API_KEY lists nothing.');
   const apiKey: CredentialConfig = listed
-    ? { source: 'environment', values: parseList(listed) }
+    ? { source: 'environment', values: keys }
     : { source: 'secret', secretId: secretId!, maxAgeSeconds: secretCacheSeconds(env) };
   return { url, apiKey };
 }

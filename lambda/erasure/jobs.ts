@@ -69,7 +69,7 @@ export { MAX_DELAY_SECONDS } from './erasure-limits.ts';
 export const followUp = <J extends ChainedJob>(job: J, changes: Partial<J> = {}): J => ({ ...job, hop: job.hop + 1, ...changes });
 
 /** A message is a job only if every field it names is well formed; anything else fails toward the dead-letter queue. */
-export function readJob(body: string): ErasureJob {
+export function readJob(body: string, now: number = Date.now()): ErasureJob {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(body) as Record<string, unknown>;
@@ -82,11 +82,14 @@ export function readJob(body: string): ErasureJob {
   if (parsed.kind !== 'confirm' && parsed.kind !== 'erase' && parsed.kind !== 'second-pass') {
     throw new InvalidEventError('[invalid]kind', `The job's kind must be confirm, erase, second-pass or sweep.`);
   }
+  // A job set aside (its hops or age capped) that a person sends back from the dead-letter queue
+  // starts a chain of its own: with its old count it would only be set aside again.
+  const redriven = typeof parsed.deadLetterReason === 'string';
   const chained = {
     subject: readSubject(parsed.subject),
     cycle: wholeNumber(parsed.cycle, 'cycle', 1),
-    hop: wholeNumber(parsed.hop, 'hop', 0),
-    firstQueuedAt: wholeNumber(parsed.firstQueuedAt, 'firstQueuedAt', 0),
+    hop: redriven ? 0 : wholeNumber(parsed.hop, 'hop', 0),
+    firstQueuedAt: redriven ? now : wholeNumber(parsed.firstQueuedAt, 'firstQueuedAt', 0),
   };
   return parsed.kind === 'confirm' ? { kind: 'confirm', ...chained, attempt: wholeNumber(parsed.attempt, 'attempt', 0) } : { kind: parsed.kind, ...chained };
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { webhookPropsFromContext } from '../../infra/context.ts';
 import { onlyResource, synthesizeApp } from '../support/cdk-app.ts';
 import { resources, statementsOf } from './template.ts';
 
@@ -13,7 +15,10 @@ const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:webhook-alarms';
 const FUSIONAUTH_URL = 'https://auth.example.com';
 const JWKS_URL = 'https://auth.example.com/.well-known/jwks.json';
 
-/** Every key the README lists, strings as `-c key=value` passes them, numbers as cdk.json may. */
+/**
+ * Every key docs/deploy.md lists but `deletionTargets` and the reconcile keys (tested on their own),
+ * strings as `-c key=value` passes them, numbers as cdk.json may.
+ */
 const EVERY_KEY = {
   todoTableName: 'ExistingTodos',
   todoUserIdAttribute: 'ownerId',
@@ -55,6 +60,7 @@ const EVERY_KEY = {
   serviceName: 'todo-webhook',
   metricsNamespace: 'Todos',
   dashboardName: 'todo-webhook',
+  sourceMaps: 'true',
 };
 
 /** The keys of the targets form, which replaces the todoTable* shorthand of EVERY_KEY. */
@@ -64,14 +70,67 @@ const TARGETS = [
   { table: 'Todos', partitionKey: 'TENANT#{tenantId}', sortKeyPrefixes: ['USER#{userId}#'], lowerCase: true },
 ];
 
-// TODO(merge): the README's context table is being rewritten with the erasure keys; un-skip this
-// once it lists EVERY_KEY plus deletionTargets (and no longer dedupe, dedupeWindowSeconds).
-it.skip('covers exactly the keys the README documents', () => {
-  const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const start = docs.indexOf('## CDK context keys');
-  const table = docs.slice(start, docs.indexOf('\n## ', start));
-  const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map(([, key]) => key);
-  expect(documented.sort()).toEqual([...Object.keys(EVERY_KEY), 'deletionTargets'].sort());
+/**
+ * The keys the stack asks CDK context for, as it asks them: every `tryGetContext` call that
+ * webhookPropsFromContext makes, with no context (every key read, to find it unset) and with
+ * every key set (the keys read only once another is set). Derived from the code, not listed
+ * here, so a key added to infra/context.ts cannot be missing from the docs unnoticed.
+ */
+function contextKeysRead(): { live: string[]; retired: string[] } {
+  const asked = (context: Record<string, unknown>): string[] => {
+    const stack = new Stack(new App({ context }), 'Keys');
+    const keys: string[] = [];
+    const tryGetContext = stack.node.tryGetContext.bind(stack.node);
+    stack.node.tryGetContext = (key: string) => {
+      keys.push(key);
+      return tryGetContext(key);
+    };
+    webhookPropsFromContext(stack);
+    return keys;
+  };
+  const everyKey = { ...EVERY_KEY, reconcileSchedule: 'rate(1 day)', reconcileMaxMissing: '5%', reconcileLookup: 'get', reconcileSegments: '2', reconcileRequestsPerSecond: '5' };
+  // CDK reads its own keys too while the props import resources (feature flags such as
+  // `@aws-cdk/core:enablePartitionLiterals`): those are CDK's, not the stack's settings.
+  const keys = [...new Set([...asked({}), ...asked(everyKey)])].filter((key) => !key.includes(':'));
+  // A retired key is one whose mere presence the stack refuses, saying it is no longer read.
+  const isRetired = (key: string) => {
+    try {
+      asked({ [key]: 'x' });
+      return false;
+    } catch (error) {
+      return /is no longer read/.test((error as Error).message);
+    }
+  };
+  return { live: keys.filter((key) => !isRetired(key)).sort(), retired: keys.filter(isRetired).sort() };
+}
+
+describe('docs/deploy.md', () => {
+  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const start = docs.indexOf('\n## CDK context keys');
+  const contextSection = docs.slice(start, docs.indexOf('\n## ', start + 1));
+  let live: string[];
+  let retired: string[];
+  beforeAll(() => {
+    ({ live, retired } = contextKeysRead());
+  });
+
+  it('is checked against keys the stack really reads', () => {
+    // Without these the comparison below could pass on two empty lists.
+    expect(live).toEqual(expect.arrayContaining(['deletionTargets', 'fusionAuthUrl', 'reconcileSchedule', 'reconcileLookup', 'auth']));
+    expect(retired).toEqual(['dedupe', 'dedupeWindowSeconds']);
+    // A fixture key the stack does not read would test nothing.
+    expect(Object.keys(EVERY_KEY).filter((key) => !live.includes(key))).toEqual([]);
+  });
+
+  it('covers exactly the keys the stack reads, one table row each, and no other', () => {
+    expect(start).toBeGreaterThan(0);
+    const documented = [...contextSection.matchAll(/^\| `(\w+)` \|/gm)].map(([, key]) => key!);
+    expect(documented.sort()).toEqual(live);
+  });
+
+  it('names the retired keys the stack refuses', () => {
+    for (const key of retired) expect(contextSection).toContain(`\`${key}\``);
+  });
 });
 
 describe('the stack reads its settings from CDK context', () => {
@@ -268,7 +327,7 @@ describe('FusionAuth from context', () => {
     expect(outputs.PutFusionAuthApiKeyCommand!.Value).toEqual({
       'Fn::Join': [
         '',
-        ['aws secretsmanager put-secret-value --secret-id ', { Ref: secretId }, ' --secret-string "$FUSIONAUTH_API_KEY" --region ', { Ref: 'AWS::Region' }],
+        ['aws secretsmanager put-secret-value --secret-id ', { Ref: secretId }, ' --secret-string "$FUSIONAUTH_CONFIRMATION_KEY" --region ', { Ref: 'AWS::Region' }],
       ],
     });
   });

@@ -439,7 +439,6 @@ describe('observability', () => {
       'Maximum',
       [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] } }],
     ],
-    ['FusionAuth lookup refused', 'PassportWebhook', 'FusionAuthLookupsRefused', 'Sum', [service]],
   ] as [string, string, string, string, object[] | (() => object[])][])('alarms on any %s', (_, namespace, metricName, statistic, dimensions) => {
     const found = alarms(namespace, metricName, typeof dimensions === 'function' ? dimensions() : dimensions);
     expect(found).toHaveLength(1);
@@ -488,16 +487,25 @@ describe('observability', () => {
     ]);
   });
 
-  it('has those thirteen alarms and no other, each saying what it means and what to do', () => {
+  it('alarms on any FusionAuth lookup refused, when the worker asks FusionAuth\'s API, and only then', () => {
+    const refused = (found: Template) =>
+      Object.values(found.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'PassportWebhook', MetricName: 'FusionAuthLookupsRefused' } }));
+    expect(refused(template)).toEqual([]);
+    const [alarm, ...others] = refused(synthesizeApp({ fusionAuthUrl: 'https://auth.example.com' }).template);
+    expect(others).toEqual([]);
+    expect(alarm!.Properties).toMatchObject({ Statistic: 'Sum', Dimensions: [service], ...onAny });
+  });
+
+  it('has those twelve alarms and no other, each saying what it means and what to do', () => {
     const found = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(found).toHaveLength(13);
+    expect(found).toHaveLength(12);
     for (const alarm of found) expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(80);
   });
 
   it('graphs the alarms, the delivery and erasure metrics, the queues and the worker on a dashboard', () => {
     const { widgets, references } = dashboardOf(template);
     const alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) => arn(id));
-    expect(widgets.filter((widget) => widget.properties.annotations?.alarms)).toHaveLength(13);
+    expect(widgets.filter((widget) => widget.properties.annotations?.alarms)).toHaveLength(12);
     expect(references).toEqual(expect.arrayContaining(alarmArns));
     expect(widgets.every((widget) => widget.width === 8)).toBe(true);
 

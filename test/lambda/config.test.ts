@@ -143,6 +143,7 @@ describe('readConfig', () => {
     [{ ...BASE, WEBHOOK_API_KEYS: 'k', ERASURE_SECOND_PASS_SECONDS: '3600' }, /ERASURE_SECOND_PASS_SECONDS must be at most 900/],
     [{ ...BASE, WEBHOOK_API_KEYS: 'k', ERASE_BEFORE_COMMIT: 'yes' }, /ERASE_BEFORE_COMMIT must be true or false/],
     [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'https://auth.example.com' }, /FUSIONAUTH_URL is set without a key/],
+    [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'https://auth.example.com', FUSIONAUTH_API_KEY: ' , ' }, /FUSIONAUTH_API_KEY lists nothing/],
     [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_API_KEY: 'fa' }, /FUSIONAUTH_URL is not: set the URL too/],
     [{ ...BASE, WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: 'http://auth.example.com', FUSIONAUTH_API_KEY: 'fa' }, /FUSIONAUTH_URL must be an https URL/],
   ])('refuses %j at start', (env, message) => {

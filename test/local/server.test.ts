@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -244,7 +244,13 @@ describe('npm start with a FusionAuth to ask', () => {
       users: [fusionAuthUser({ id: 'local-user', tenantId: TENANT })],
       apiKeys: [{ key: 'confirm-key', permissions: { endpoints: { '/api/user': ['GET'] } } }],
     });
-    const server = await startLocalServer({ WEBHOOK_API_KEYS: 'k', FUSIONAUTH_URL: fa.url, FUSIONAUTH_API_KEY: 'confirm-key', ERASURE_CONFIRM_DELAY_SECONDS: '1' });
+    const server = await startLocalServer({
+      WEBHOOK_API_KEYS: 'k',
+      FUSIONAUTH_URL: fa.url,
+      FUSIONAUTH_API_KEY: 'confirm-key',
+      ERASURE_CONFIRM_DELAY_SECONDS: '1',
+      ERASURE_LEDGER_TABLE_NAME: 'ProdErasures',
+    });
     const client = localClient(server.dynamoDbEndpoint);
     try {
       expect(server.output()).toContain(`Confirmation   ${fa.url} (the worker asks it 1 s after each request)`);
@@ -258,11 +264,20 @@ describe('npm start with a FusionAuth to ask', () => {
       await until(async () => (await countTodos(client, target, { userId: 'local-user' })) === 0);
       const { stdout } = await run('npm', ['run', '--silent', 'erasures', '--', 'show', 'local-user'], {
         cwd: ROOT,
-        env: { ...process.env, DYNAMODB_PORT: new URL(server.dynamoDbEndpoint).port },
+        env: { ...process.env, DYNAMODB_PORT: new URL(server.dynamoDbEndpoint).port, ERASURE_LEDGER_TABLE_NAME: 'ProdErasures' },
       });
       expect(stdout).toMatch(/state\s+erased/);
       expect(stdout).toMatch(/confirmed\s+\S+ by api/);
       expect(fa.requests.some((request) => request.path === '/api/user/local-user' && request.status === 404)).toBe(true);
+
+      // The deployed stack's ledger, named by cdk deploy --outputs-file (here at npm start's endpoint).
+      const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
+      writeFileSync(outputs, JSON.stringify({ PassportWebhook: { WebhookUrl: 'https://example.com', ErasureLedgerTableName: 'ProdErasures' } }));
+      const deployed = await run('npm', ['run', '--silent', 'erasures', '--', '--outputs-file', outputs, '--json'], {
+        cwd: ROOT,
+        env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: server.dynamoDbEndpoint, ERASURE_LEDGER_TABLE_NAME: '' },
+      });
+      expect(JSON.parse(deployed.stdout)).toMatchObject({ erasures: [expect.objectContaining({ userId: 'local-user', state: 'erased' })] });
     } finally {
       client.destroy();
       await server.stop();
@@ -282,6 +297,16 @@ describe('npm start with a configuration that cannot work', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('passport-webhook cannot start: The table Missing of the deletion targets does not exist.');
+  });
+
+  it('refuses a port that is not one, in one line', async () => {
+    const failure = await run('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, PORT: 'abc', DYNAMODB_PORT: '0' } }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('passport-webhook cannot start: PORT must be a port number from 0 to 65535; got "abc".');
+    expect(failure?.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('says why in one line and exits 1, before it starts anything', async () => {

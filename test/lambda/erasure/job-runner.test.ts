@@ -117,6 +117,11 @@ describe('the erasure worker behind SQS', () => {
       { ...job, deadLetterReason: expect.stringContaining(`hopped ${MAX_JOB_HOPS + 1} times`) },
     ]);
     expect(sqs.messages).toEqual([]);
+
+    // Redriven by a person from the dead-letter queue (what it needed fixed, fixed): a chain of its own.
+    const redriven = sqs.deadLetters.splice(0).map((message) => sqsRecord('m2', message.body));
+    expect(await worker({ Records: redriven }, lambdaContext('worker', 30_000))).toEqual({ batchItemFailures: [] });
+    expect(sqs.deadLetters).toEqual([]);
   });
 
   it('answers 500 when the first look cannot be queued, and keeps the request as unconfirmed', async () => {
