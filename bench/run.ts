@@ -1,52 +1,40 @@
 /**
- * `npm run bench [-- --quick] [-- --full] [-- --only cold,warm,deletion,throughput]`
+ * `npm run bench [-- --quick] [-- --only init,goodput,bulk,answer-time]`
  *
- * Runs the benchmarks of issue #5, each comparing something of ours with a baseline measured
- * side by side in the same run, prints the table (Markdown, as the README shows it) and writes
- * bench/results.json with the raw numbers and the machine they came from. Not part of
- * `npm test`: it takes minutes and its numbers are the machine's, not pass/fail of the code.
- *
- *   --quick  fewer repetitions and sizes (about a minute), to check the benchmarks themselves
- *   --full   also run what is otherwise extrapolated (the naive deletion of 50,000 Todos)
- *   --only   some benchmarks
- *
- * Only a complete run without --quick writes bench/results.json; the others write theirs under
- * bench/out/, next to the logs of every process the benchmarks start.
+ * Runs every benchmark in one run, side by side with its baselines, prints one Markdown table
+ * with each row's ratio, target and whether it was met, and the machine it ran on, and writes
+ * bench/results.json. Not part of `npm test`: its numbers are the machine's, not the code's
+ * pass or fail. `--quick` runs small sizes, to check the benchmarks themselves, and like `--only`
+ * writes bench/out/results.partial.json instead.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { coldStart } from './cold-start.ts';
-import { deletion } from './deletion.ts';
-import type { BenchContext, BenchResult } from './lib/context.ts';
-import { LEGEND, markdownTable, notes } from './lib/format.ts';
-import { type LambdaTargets, prepareLambdaTargets } from './lib/lambda-targets.ts';
-import { startLocalDynamoDb } from './lib/local-dynamodb.ts';
-import { machineInfo, sourceState } from './lib/machine.ts';
-import { OUT, outDir, RESULTS_FILE, ROOT } from './lib/paths.ts';
-import type { Row } from './lib/rows.ts';
-import { stopAllServers } from './lib/server-process.ts';
-import { round } from './lib/stats.ts';
-import { throughput } from './throughput.ts';
-import { warmOverhead } from './warm-overhead.ts';
+import { useLocalAwsDefaults } from '../local/aws-env.ts';
+import { answerTime } from './answer-time.ts';
+import { bulk } from './bulk.ts';
+import { goodput } from './goodput.ts';
+import { init } from './init.ts';
+import { outPath } from './lib/processes.ts';
+import { markdownTable, notes, type Row, ratioOf, verdict } from './lib/rows.ts';
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
-  cold: coldStart,
-  warm: warmOverhead,
-  deletion,
-  throughput,
+export interface BenchContext {
+  readonly quick: boolean;
+  /** Progress, on stderr. */
+  log(message: string): void;
+}
+
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<readonly Row[]>> = {
+  init,
+  goodput,
+  bulk,
+  'answer-time': answerTime,
+  // One more is one line: a name and a function that returns rows, e.g.
+  // reconcile: ({ quick }) => benchReconcile(quick ? { todos: 10_000, reps: 2, users: 500 } : {}),
 };
 
-// Node 20 here, 22 in Lambda: the SDK's notice about Node 20 says nothing about what is measured.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    full: { type: 'boolean', default: false },
-    only: { type: 'string' },
-  },
-});
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const selected = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(BENCHMARKS);
 const unknown = selected.filter((name) => !(name in BENCHMARKS));
 if (unknown.length > 0) {
@@ -54,72 +42,47 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+useLocalAwsDefaults(process.env);
 const started = performance.now();
-const log = (message: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
-const machineBefore = machineInfo();
-// The code measured is the code at the start: others may commit while this runs.
-const source = sourceState();
-log(`node ${machineBefore.node}, ${machineBefore.cpuCount} CPUs, load ${machineBefore.loadAverage.join(' ')}${values.quick ? ', --quick' : ''}${values.full ? ', --full' : ''}`);
-
-const dynamoDb = await startLocalDynamoDb(join(outDir('logs'), 'dynalite.log'));
-// Ctrl-C: the servers under test run in process groups of their own, so they are stopped here.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping the servers and dynalite`);
-    void Promise.all([stopAllServers(), dynamoDb.stop()]).finally(() => process.exit(130));
-  });
-}
-let targets: Promise<LambdaTargets> | undefined;
-const ctx: BenchContext = {
-  quick: values.quick,
-  full: values.full,
-  dynamoDb,
-  targets: () => (targets ??= prepareLambdaTargets(dynamoDb.endpoint, log)),
-  log,
-};
+const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+const log = (message: string) => console.error(`[bench ${String(Math.round(seconds())).padStart(3)} s] ${message}`);
+const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadBefore: load() };
+log(`node ${machine.node}, ${machine.cores} × ${machine.cpu}, load ${machine.loadBefore}${values.quick ? ', --quick' : ''}`);
 
 const rows: Row[] = [];
-const raw: Record<string, unknown> = {};
-const seconds: Record<string, number> = {};
-try {
-  for (const name of selected) {
-    const benchmarkStarted = performance.now();
-    const result = await BENCHMARKS[name]!(ctx);
-    seconds[name] = Math.round((performance.now() - benchmarkStarted) / 100) / 10;
-    rows.push(...result.rows);
-    raw[name] = result.raw;
-  }
-} finally {
-  await dynamoDb.stop();
+const durations: Record<string, number> = {};
+for (const name of selected) {
+  const at = seconds();
+  rows.push(...(await BENCHMARKS[name]!({ quick: values.quick, log })));
+  durations[name] = Math.round((seconds() - at) * 10) / 10;
 }
 
-const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const complete = !values.quick && selected.length === Object.keys(BENCHMARKS).length;
+const file = complete ? new URL('./results.json', import.meta.url).pathname : outPath('results.partial.json');
 const results = {
   date: new Date().toISOString(),
   command,
-  mode: values.quick ? 'quick' : values.full ? 'full' : 'default',
-  durationSeconds: { total: totalSeconds, ...seconds },
-  machine: { before: machineBefore, after: machineInfo() },
-  source,
-  rows,
-  raw,
+  commit,
+  machine: { ...machine, loadAfter: load() },
+  seconds: { total: seconds(), ...durations },
+  rows: rows.map((row) => ({ ...row, ratio: ratioOf(row), verdict: verdict(row) })),
 };
-// Only a complete run at full size replaces bench/results.json, the numbers Performance in the README shows.
-const complete = selected.length === Object.keys(BENCHMARKS).length && !values.quick;
-const file = complete ? RESULTS_FILE : join(OUT, values.quick ? 'results.quick.json' : 'results.partial.json');
-// Four decimals are more than any of these measurements resolves.
-const rounded = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? round(value, 4) : value);
-writeFileSync(file, `${JSON.stringify(results, rounded, 2)}\n`);
+writeFileSync(file, `${JSON.stringify(results, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e4) / 1e4 : value), 2)}\n`);
 
-const { after } = results.machine;
-console.log(
-  `\n${command}: ${results.date}, ${totalSeconds} s, node ${after.node}, ${after.cpuCount} × ${after.cpuModel}, ` +
-    `load ${machineBefore.loadAverage[0]} → ${after.loadAverage[0]}, commit ${source.commit?.slice(0, 7) ?? 'unknown'}` +
-    `${source.uncommitted.length > 0 ? ` + ${source.uncommitted.length} uncommitted file(s)` : ''}\n`,
-);
+console.log(`\n${command}: ${results.date}, commit ${commit}, ${results.seconds.total} s`);
+console.log(`Machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${machine.loadBefore} → ${results.machine.loadAfter}\n`);
 console.log(markdownTable(rows));
-console.log(`\n${LEGEND}`);
 const footnotes = notes(rows);
 if (footnotes) console.log(`\n${footnotes}`);
-console.log(`\nRaw numbers: ${relative(ROOT, file)}`);
+console.log(`\nResults: ${file}`);
+// Clients' keep-alive sockets and the children's pipes must not hold the run open.
+process.exit(0);

@@ -1,62 +1,61 @@
 /**
- * A row of the results table: one thing of ours measured side by side with one baseline in the
- * same run, their ratio, and the target that ratio is held to.
+ * A row of the table: something of ours measured beside a baseline (or a floor) in the same run,
+ * their ratio, and the most that ratio may be. Any module returning rows of this shape can be
+ * registered in bench/run.ts.
  */
-
-export type Unit = 'bytes' | 'ms' | 'µs' | 'req/s' | 'requests' | 's';
-
-export interface Measure {
-  readonly value: number;
-  readonly unit: Unit;
-  /** Shown instead of the plain value, e.g. "≈ 70 s (extrapolated)". */
-  readonly label?: string;
-}
-
-export type Target =
-  /** ours / baseline must not exceed `max`. */
-  | { readonly kind: 'max-ratio'; readonly max: number }
-  /** ours may exceed the baseline only by the retries it counted. */
-  | { readonly kind: 'baseline-plus-retries'; readonly retries: number }
-  /** Not a target: what the issue says to expect, baseline / ours between `low` and `high`. */
-  | { readonly kind: 'expected-gain'; readonly low: number; readonly high: number; readonly what: 'less time' | 'fewer requests' };
-
-export type Verdict = 'pass' | 'miss' | 'as expected' | 'above expectation' | 'below expectation' | 'info';
-
 export interface Row {
-  readonly id: string;
-  readonly section: string;
-  readonly label: string;
-  readonly ours: Measure;
-  readonly baseline: Measure;
-  readonly baselineName: string;
-  /** ours / baseline. */
-  readonly ratio: number;
-  readonly target?: Target;
-  readonly verdict: Verdict;
-  /** Why a target was missed, or what qualifies the numbers. */
+  /** What was measured, at what scale. */
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: number;
+  /** What the baseline is: "DynamoDB-only bundle", "floor", … */
+  readonly baselineName?: string;
+  /** Defaults to value / baseline. */
+  readonly ratio?: number;
+  /** The ratio must not exceed it; none: reported only. */
+  readonly target?: number;
+  /** What qualifies the numbers, or why a target was missed and what would reach it. */
   readonly note?: string;
 }
 
-export interface RowInput extends Omit<Row, 'ratio' | 'verdict'> {
-  /** Defaults to ours / baseline. */
-  readonly ratio?: number;
+export const ratioOf = (row: Row): number | undefined => row.ratio ?? (row.baseline === undefined ? undefined : row.value / row.baseline);
+
+export function verdict(row: Row): 'met' | 'not met' | '—' {
+  const ratio = ratioOf(row);
+  if (row.target === undefined || ratio === undefined) return '—';
+  return ratio <= row.target ? 'met' : 'not met';
 }
 
-export function judge(ratio: number, ours: number, baseline: number, target: Target | undefined): Verdict {
-  if (!target) return 'info';
-  switch (target.kind) {
-    case 'max-ratio':
-      return ratio <= target.max ? 'pass' : 'miss';
-    case 'baseline-plus-retries':
-      return ours <= baseline + target.retries ? 'pass' : 'miss';
-    case 'expected-gain': {
-      const gain = 1 / ratio;
-      return gain < target.low ? 'below expectation' : gain > target.high ? 'above expectation' : 'as expected';
-    }
-  }
+/** Three significant figures at most: these numbers move by more than that between runs. */
+const sig = (value: number): string => {
+  const abs = Math.abs(value);
+  const digits = abs >= 100 || Number.isInteger(value) ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+};
+
+/** A GitHub-flavoured Markdown table: readable in a terminal, pasted as is into bench/README.md. */
+export function markdownTable(rows: readonly Row[]): string {
+  const header = ['Row', 'Ours', 'Baseline', 'Ratio', 'Target', 'Met'];
+  const lines = rows.map((row) => {
+    const ratio = ratioOf(row);
+    return [
+      row.name,
+      `${sig(row.value)} ${row.unit}`,
+      row.baseline === undefined ? '—' : `${sig(row.baseline)} ${row.unit}${row.baselineName ? ` (${row.baselineName})` : ''}`,
+      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+      row.target === undefined ? '—' : `≤ ${row.target}×`,
+      verdict(row) === 'not met' ? '**not met**' : verdict(row),
+    ];
+  });
+  const widths = header.map((title, n) => Math.max(title.length, ...lines.map((line) => line[n]!.length)));
+  const render = (cells: readonly string[]) => `| ${cells.map((cell, n) => cell.padEnd(widths[n]!)).join(' | ')} |`;
+  return [render(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...lines.map(render)].join('\n');
 }
 
-export function row(input: RowInput): Row {
-  const ratio = input.ratio ?? input.ours.value / input.baseline.value;
-  return { ...input, ratio, verdict: judge(ratio, input.ours.value, input.baseline.value, input.target) };
-}
+/** The rows' notes, as a list under the table. */
+export const notes = (rows: readonly Row[]): string =>
+  rows
+    .filter((row) => row.note)
+    .map((row) => `- ${row.name}: ${row.note}`)
+    .join('\n');

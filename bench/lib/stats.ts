@@ -1,23 +1,14 @@
-/** Order statistics over samples; every benchmark reports these rather than means, which one stall skews. */
+/** Order statistics: every row reports these rather than means, which one stall on a shared machine skews. */
 
-export interface Summary {
-  readonly count: number;
-  readonly min: number;
-  readonly median: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-}
-
-/** Nearest-rank percentile (p in 0..100) of samples already sorted ascending. */
-function percentileOfSorted(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
+/** Nearest-rank percentile, p in 0..100: always one of the samples. NaN for none. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-/** The median: the mean of the two middle samples when the count is even. */
+/** The middle sample, or the mean of the two middle ones. NaN for none. */
 export function median(samples: readonly number[]): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
@@ -25,26 +16,10 @@ export function median(samples: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-export function summarize(samples: readonly number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    min: sorted[0] ?? Number.NaN,
-    median: median(sorted),
-    p90: percentileOfSorted(sorted, 90),
-    p99: percentileOfSorted(sorted, 99),
-    max: sorted.at(-1) ?? Number.NaN,
-    mean: sorted.reduce((sum, x) => sum + x, 0) / sorted.length,
-  };
-}
+/**
+ * The median of a[i] / b[i]: samples taken back to back in pairs share the machine's load of the
+ * moment, so their ratios cancel the drift of a shared machine that the ratio of two medians keeps.
+ */
+export const pairedRatio = (a: readonly number[], b: readonly number[]): number => median(a.map((x, i) => x / b[i]!));
 
-/** Rounds for results.json: raw numbers stay numbers, without float noise. */
-export const round = (value: number, digits = 3): number => {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-};
-
-export function roundSummary(summary: Summary, digits = 3): Summary {
-  const rounded = Object.fromEntries(Object.entries(summary).map(([key, value]) => [key, key === 'count' ? value : round(value, digits)]));
-  return rounded as unknown as Summary;
-}
+export const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits;
