@@ -7,10 +7,8 @@
  * `benchReconcile()` returns plain rows and prints nothing; `npx tsx bench/reconcile.ts` prints them.
  * The dynalite runs in a child process, so that it does not share an event loop with the Scan.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { type AttributeValue, DynamoDBClient, ScanCommand, type ScanCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, ScanCommand, type ScanCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { DynamoDbErasureLedger } from '../lambda/erasure/dynamodb-ledger.ts';
 import { fusionAuthUserSearch, fusionAuthUsers } from '../lambda/erasure/fusionauth-users.ts';
 import { type TargetKeyReader, targetKeyReader } from '../lambda/reconcile/key-inverse.ts';
@@ -23,17 +21,9 @@ import { readTargetsConfig } from '../lambda/targets/target-spec.ts';
 import { ensureLedgerTable, ensureTodoTable } from '../local/dynamodb.ts';
 import { writeAll } from '../local/write-all.ts';
 import { fusionAuthTenant, fusionAuthUser, startFakeFusionAuth } from '../test/support/fake-fusionauth.ts';
-
-export interface BenchRow {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly baseline?: number;
-  /** value / baseline. */
-  readonly ratio?: number;
-  /** The ratio must not exceed it. */
-  readonly target?: number;
-}
+import { startFront } from './lib/front.ts';
+import type { Row } from './lib/rows.ts';
+import { median, round } from './lib/stats.ts';
 
 export interface ReconcileBenchOptions {
   /** Todos in the table, 20 a user. @default 50_000 */
@@ -50,10 +40,11 @@ const TARGET_RATIO = 1.2;
 const TENANT = '7d3f2c1e-5b4a-4e6f-9a8b-1c2d3e4f5a6b';
 const userId = (n: number) => `0b7c${String(n % 10_000).padStart(4, '0')}-1d2e-4f30-8a4b-${String(n).padStart(12, '0')}`;
 
-export async function benchReconcile(options: ReconcileBenchOptions = {}): Promise<BenchRow[]> {
+export async function benchReconcile(options: ReconcileBenchOptions = {}): Promise<Row[]> {
   const { todos = 50_000, segments = 4, reps = 5, users = 2_000 } = options;
-  const dynalite = await startChildDynalite();
-  const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  // The front's dynalite, in a process of its own, reached directly: nothing here is metered.
+  const dynalite = await startFront();
+  const client = dynalite.admin;
   try {
     await ensureTodoTable(client, { tableName: TABLE, userIdAttribute: 'userId', sortKeyAttribute: undefined });
     await ensureLedgerTable(client, 'Erasures');
@@ -86,7 +77,7 @@ export async function benchReconcile(options: ReconcileBenchOptions = {}): Promi
       }
     }
     const [bareMedian, oursMedian] = [median(bareMs), median(oursMs)];
-    const rows: BenchRow[] = [
+    const rows: Row[] = [
       { name: `bare parallel Scan, ${todos} items, ${segments} segments`, value: round(bareMedian), unit: 'ms' },
       {
         name: `reconcile Scan (keys read, owners windowed and batched), ${todos} items, ${segments} segments`,
@@ -100,8 +91,7 @@ export async function benchReconcile(options: ReconcileBenchOptions = {}): Promi
     rows.push(...(await usersCheckedPerSecond(users)));
     return rows;
   } finally {
-    client.destroy();
-    await dynalite.stop();
+    await dynalite.close();
   }
 }
 
@@ -129,7 +119,7 @@ const everyonePresent: UserChecker = {
   check: async (ids) => ({ present: ids.map((id) => ({ id, applicationIds: [] })), absent: [] }),
 };
 
-async function usersCheckedPerSecond(count: number): Promise<BenchRow[]> {
+async function usersCheckedPerSecond(count: number): Promise<Row[]> {
   const ids = Array.from({ length: count }, (_, n) => userId(n));
   const fa = await startFakeFusionAuth({ tenants: [fusionAuthTenant(TENANT, 'Default')], users: ids.filter((_, n) => n % 20 !== 0).map((id) => fusionAuthUser({ id, tenantId: TENANT, email: `${id}@example.com` })) });
   try {
@@ -139,7 +129,7 @@ async function usersCheckedPerSecond(count: number): Promise<BenchRow[]> {
       ['search, 100 ids a request, 4 at once', searchChecker(fusionAuthUserSearch({ url: fa.url, apiKey }), { rateLimiter, batchSize: 100 })],
       ['GET, 8 at once', getChecker(fusionAuthUsers({ url: fa.url, apiKey }), { rateLimiter, concurrency: 8 })],
     ];
-    const rows: BenchRow[] = [];
+    const rows: Row[] = [];
     for (const [how, checker] of checkers) {
       const started = performance.now();
       const batches = Array.from({ length: Math.ceil(ids.length / checker.batchSize) }, (_, n) => ids.slice(n * checker.batchSize, (n + 1) * checker.batchSize));
@@ -154,29 +144,6 @@ async function usersCheckedPerSecond(count: number): Promise<BenchRow[]> {
     await fa.close();
   }
 }
-
-async function startChildDynalite(): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const server = fileURLToPath(new URL('./lib/dynalite-server.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', server], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-  const [chunk] = (await once(child.stdio[3]!, 'data')) as [Buffer];
-  const { endpoint } = JSON.parse(chunk.toString().split('\n')[0]!) as { endpoint: string };
-  return {
-    endpoint,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 // import.meta.main is Node 24's; the path test covers an older node run by hand.
 if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) console.table(await benchReconcile());

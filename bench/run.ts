@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only init,goodput,bulk,answer-time]`
+ * `npm run bench [-- --quick] [-- --only init,goodput,bulk,answer-time,reconcile]`
  *
  * Runs every benchmark in one run, side by side with its baselines, prints one Markdown table
  * with each row's ratio, target and whether it was met, and the machine it ran on, and writes
@@ -16,6 +16,7 @@ import { answerTime } from './answer-time.ts';
 import { bulk } from './bulk.ts';
 import { goodput } from './goodput.ts';
 import { init } from './init.ts';
+import { benchReconcile } from './reconcile.ts';
 import { outPath } from './lib/processes.ts';
 import { markdownTable, notes, type Row, ratioOf, verdict } from './lib/rows.ts';
 
@@ -30,8 +31,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<readonly Row[]>>
   goodput,
   bulk,
   'answer-time': answerTime,
-  // One more is one line: a name and a function that returns rows, e.g.
-  // reconcile: ({ quick }) => benchReconcile(quick ? { todos: 10_000, reps: 2, users: 500 } : {}),
+  reconcile: ({ quick }) => benchReconcile(quick ? { todos: 10_000, reps: 2, users: 500 } : {}),
 };
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });

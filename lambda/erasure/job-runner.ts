@@ -54,7 +54,8 @@ export function createJobRunner(deps: WorkerDependencies): JobRunner {
         throwOnFullBatchFailure: false,
       });
     } finally {
-      deps.metrics.publishStoredMetrics();
+      // A batch of looks that changed nothing records none: Powertools would warn of that each time.
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
     }
   };
 }
