@@ -1,6 +1,6 @@
 import { InvalidEventError } from '../errors.ts';
 
-const MAX_ID_LENGTH = 255;
+const MAX_FIELD_LENGTH = 255;
 // Control characters, and ids whose UTF-8 form would differ from what was sent (lone surrogates
 // become U+FFFD on the wire), could address another user's partition.
 const CONTROL = /\p{Cc}/u;
@@ -15,14 +15,14 @@ export function requireId(value: unknown, field: string): string {
   if (
     typeof value !== 'string' ||
     value.length === 0 ||
-    value.length > MAX_ID_LENGTH ||
+    value.length > MAX_FIELD_LENGTH ||
     value.trim() !== value ||
     CONTROL.test(value) ||
     !value.isWellFormed()
   ) {
     throw new InvalidEventError(
       `[invalid]${field}`,
-      `"${field}" must be a string of 1 to ${MAX_ID_LENGTH} characters, without control characters or surrounding spaces.`,
+      `"${field}" must be a string of 1 to ${MAX_FIELD_LENGTH} characters, without control characters or surrounding spaces.`,
     );
   }
   return value;

@@ -9,7 +9,7 @@ export interface Delivery {
 }
 
 const MAX_TYPE_LENGTH = 128;
-const MAX_ID_LENGTH = 128;
+const MAX_EVENT_ID_LENGTH = 128;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -33,6 +33,6 @@ export function parseDelivery(body: Uint8Array): Delivery {
   if (typeof type !== 'string' || type.length === 0 || type.length > MAX_TYPE_LENGTH) {
     throw new InvalidEventError('[invalid]event.type', `"event.type" must be a string of 1 to ${MAX_TYPE_LENGTH} characters.`);
   }
-  const id = typeof event.id === 'string' && event.id.length > 0 && event.id.length <= MAX_ID_LENGTH ? event.id : undefined;
+  const id = typeof event.id === 'string' && event.id.length > 0 && event.id.length <= MAX_EVENT_ID_LENGTH ? event.id : undefined;
   return { type, id, event };
 }
