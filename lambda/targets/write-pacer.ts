@@ -46,8 +46,9 @@ export interface WritePacerOptions {
 }
 
 /**
- * The numbers, measured against a throughput-limited DynamoDB front (test/support/throttled-dynamodb.ts)
- * at 200, 250 and 500 write units a second, and in a simulation of the same bucket:
+ * The numbers, measured against the throughput-limited DynamoDB front (test/support/throttled-dynamodb.ts)
+ * at 200, 250 and 500 write units a second, and in a simulation of the same bucket; bench/goodput.ts
+ * (`npm run bench`) keeps measuring the result at 250:
  * - margin 0.9 of a 1 s window: the window also counts what the partition's bucket still held when
  *   it began, so the measurement runs a few percent high; 0.9 of it lands just under the rate. The
  *   partition's bucket refills meanwhile, and the probe above the rate spends it again, so running
