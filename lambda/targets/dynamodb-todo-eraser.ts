@@ -12,7 +12,7 @@ import { DEFAULT_INDEX_SETTLE_MS } from '../erasure/erasure-limits.ts';
 import { DEFAULT_RETRY, fullJitterDelay, type RetryPolicy, sleep } from './backoff.ts';
 import type { TargetQuery } from './erasure-plan.ts';
 import { type EraseLimits, EraseInterruptedError, type EraseReport, type TodoEraser } from './todo-eraser.ts';
-import { DEFAULT_PACING, WritePacer, type WritePacerOptions } from './write-pacer.ts';
+import { DEFAULT_PACING, TableThroughput, WritePacer, type WritePacerOptions } from './write-pacer.ts';
 
 export interface EraserOptions {
   /** BatchWriteItem requests in flight at most; throttling lowers it for a while. */
@@ -89,6 +89,8 @@ export class DynamoDbTodoEraser implements TodoEraser {
   readonly #settleMs: number;
   readonly #pacing: Partial<Omit<WritePacerOptions, 'maxInFlight'>>;
   readonly #onBatch: ((batch: BatchSent) => void) | undefined;
+  /** Per table, what the erasures this eraser runs at once were admitted (see write-pacer.ts). */
+  readonly #tables = new Map<string, TableThroughput>();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -190,7 +192,8 @@ export class DynamoDbTodoEraser implements TodoEraser {
   /**
    * Streams the requests page by page and writes them in batches of 25, as fast as a pacer lets
    * them go (see write-pacer.ts): at first only the requests in flight are limited; once DynamoDB
-   * refuses something, an item rate measured from what the partition admitted paces them too.
+   * refuses something, an item rate measured from what the partition admitted (or this erasure's
+   * share of what the table admitted to all it runs there at once) paces them too.
    * What DynamoDB leaves unprocessed (or refuses as throttled) is sent again after a full-jitter
    * backoff, through the same pacer: a hot partition is followed, not fought. Every request has
    * settled before it returns.
@@ -202,7 +205,7 @@ export class DynamoDbTodoEraser implements TodoEraser {
   ): Promise<WriteOutcome> {
     const result: WriteOutcome = { written: 0, remaining: 0, finished: true, unanswered: 0 };
     let failure: unknown;
-    const pacer = new WritePacer({ ...this.#pacing, maxInFlight: this.#concurrency });
+    const pacer = new WritePacer({ ...this.#pacing, maxInFlight: this.#concurrency }, undefined, this.#throughputOf(tableName));
     const inFlight = new Set<Promise<void>>();
     const waiting = new Set<Promise<void>>();
     const stopped = () => failure !== undefined || !result.finished;
@@ -293,6 +296,12 @@ export class DynamoDbTodoEraser implements TodoEraser {
     }
     if (failure !== undefined) throw new WritesInterruptedError(result.written, failure);
     return result;
+  }
+
+  #throughputOf(tableName: string): TableThroughput {
+    let table = this.#tables.get(tableName);
+    if (!table) this.#tables.set(tableName, (table = new TableThroughput(this.#pacing.windowMs)));
+    return table;
   }
 
   /** Keys only, as DynamoDB returned them, so an N or B key is deleted as it is stored. */

@@ -14,9 +14,17 @@
  * On throttling (any item unprocessed, a throttling error, or the SDK having had to retry) the
  * rate is set to what the partition admitted over the last `windowMs`, times `margin`: a
  * measurement, not a guess, so it lands near the partition's rate in one step instead of halving
- * towards it. While answers are clean the rate probes upwards, slowly near where it was refused
- * and faster the longer it stays clean, so that a partition that frees up (another writer done,
- * a limit raised) is used again.
+ * towards it. Erasures that run at once on one table (a bulk delete: every user on a partition of
+ * their own) may be refused by the table's throughput rather than a partition's: then each was
+ * admitted its share of the table, and one that began a moment ago was admitted next to nothing
+ * yet. So the measurement is never below this erasure's share of what the table admitted to all of
+ * them (a `TableThroughput` they share), or a small erasure would crawl at a few items a second while
+ * the table sat idle; and as they finish, the share of those left grows, and their rates with it.
+ * Alone on its table, an erasure's share is all of it: its partition's rate.
+ *
+ * While answers are clean the rate probes upwards, slowly near where it was refused and faster
+ * the longer it stays clean, so that a partition that frees up (another writer done, a limit
+ * raised) is used again.
  *
  * Throttled answers to requests sent before the last cut say nothing about the new rate (they
  * met the old one), so each cut waits for an answer to a request sent after it: one cut per round
@@ -101,6 +109,7 @@ const SLOT: Wait = { for: 'slot' };
 export class WritePacer {
   readonly #options: WritePacerOptions;
   readonly #now: () => number;
+  readonly #table: TableThroughput | undefined;
   #rate = Number.POSITIVE_INFINITY;
   /** Items that may go now; below zero, the debt of the last request, repaid at the rate. */
   #tokens = 0;
@@ -113,6 +122,8 @@ export class WritePacer {
   #rateCutAt = Number.NEGATIVE_INFINITY;
   /** The rate the last cut came down from: what a measurement refined later may go back up to. */
   #rateBeforeCut = Number.POSITIVE_INFINITY;
+  /** The erasures writing to the table when the rate was last cut or refined, this one included. */
+  #writersAtCut = 1;
   #inFlightCutAt = Number.NEGATIVE_INFINITY;
   /** Clean answers since the last throttled one. */
   #clean = 0;
@@ -123,10 +134,12 @@ export class WritePacer {
    */
   #rateBound = false;
 
-  constructor(options: Partial<WritePacerOptions> & Pick<WritePacerOptions, 'maxInFlight'>, now: () => number = () => performance.now()) {
+  /** `table`: what the erasures running on the same table share (without it, this erasure is taken to be alone). */
+  constructor(options: Partial<WritePacerOptions> & Pick<WritePacerOptions, 'maxInFlight'>, now: () => number = () => performance.now(), table?: TableThroughput) {
     this.#options = { ...DEFAULT_PACING, ...options };
     if (!(this.#options.maxInFlight >= 1)) throw new RangeError('maxInFlight must be 1 at least');
     this.#now = now;
+    this.#table = table;
     this.#inFlightLimit = Math.floor(this.#options.maxInFlight);
     this.#tokensAt = now();
   }
@@ -174,6 +187,7 @@ export class WritePacer {
     if (throttled) this.#throttled(ticket, now);
     else {
       if (ticket.sentAt < this.#rateCutAt) this.#refine();
+      if (this.#rate !== Number.POSITIVE_INFINITY) this.#followShare(now);
       this.#cleanAnswer();
     }
   }
@@ -192,10 +206,7 @@ export class WritePacer {
       this.#inFlightCutAt = now;
     }
     if (ticket.sentAt < this.#rateCutAt) return this.#refine();
-    // Divided by the whole window even when less of it has passed: at first the partition's
-    // bucket (a second of its rate) has paid for most of what was admitted, so this is close to
-    // its rate, where dividing by the time elapsed would be many times over it.
-    const measured = this.#admittedInWindow / (this.#options.windowMs / 1000);
+    const measured = this.#measured(now);
     // Never above the rate that was just refused. Nothing admitted for a whole window: nothing to
     // measure, so the rate is halved (no rate stays none: the requests in flight, halved above,
     // slow down until something is admitted and measured).
@@ -204,6 +215,7 @@ export class WritePacer {
     this.#rateBeforeCut = this.#rate;
     this.#rate = Math.max(this.#options.minItemsPerSecond, next);
     this.#rateCutAt = now;
+    this.#writersAtCut = this.#table?.writers(this, now) ?? 1;
     // The partition has just run dry: the next request waits until it has refilled for one like this.
     this.#tokens = Math.min(this.#tokens, 0) - ticket.items;
     this.#tokensAt = now;
@@ -218,11 +230,25 @@ export class WritePacer {
    * that was refused.
    */
   #refine(): void {
-    const measured = this.#admittedInWindow / (this.#options.windowMs / 1000);
+    const measured = this.#measured(this.#now());
     const refined = Math.min(measured, this.#rateBeforeCut) * this.#options.margin;
     if (refined <= this.#rate) return;
     this.#refill();
     this.#rate = refined;
+  }
+
+  /**
+   * Fewer erasures on the table than at the cut: a share measured among many is too small for the
+   * few left, and the probe (a fraction per answer) would take minutes to climb back from it at a
+   * few answers a second. So the rate grows with the share, even past the rate refused among many
+   * (a rate too high is cut again by the next refusal, measured then).
+   */
+  #followShare(now: number): void {
+    const writers = this.#table?.writers(this, now) ?? 1;
+    if (writers >= this.#writersAtCut) return;
+    this.#refill();
+    this.#rate = (this.#rate * this.#writersAtCut) / writers;
+    this.#writersAtCut = writers;
   }
 
   #cleanAnswer(): void {
@@ -236,7 +262,19 @@ export class WritePacer {
     this.#rateBound = false;
   }
 
+  /**
+   * Items a second admitted over the last window: this erasure's, or its share of the table's if
+   * that is more. Divided by the whole window even when less of it has passed: at first the
+   * partition's bucket (a second of its rate) has paid for most of what was admitted, so this is
+   * close to its rate, where dividing by the time elapsed would be many times over it.
+   */
+  #measured(now: number): number {
+    const admitted = Math.max(this.#admittedInWindow, this.#table?.shareOf(this, now) ?? 0);
+    return admitted / (this.#options.windowMs / 1000);
+  }
+
   #record(now: number, items: number): void {
+    this.#table?.record(this, now, items);
     if (items > 0) {
       this.#admitted.push({ at: now, items });
       this.#admittedInWindow += items;
@@ -254,5 +292,49 @@ export class WritePacer {
     const capacity = this.#rate * this.#options.burstSeconds;
     this.#tokens = Math.min(capacity, this.#tokens + (Math.max(0, now - this.#tokensAt) / 1000) * this.#rate);
     this.#tokensAt = now;
+  }
+}
+
+/**
+ * What a table admitted over the last window to the erasures writing to it at once (one
+ * `WritePacer` each), and how many of them there were: each one's share. Shared by the erasures a
+ * function instance runs on one table.
+ */
+export class TableThroughput {
+  readonly #windowMs: number;
+  readonly #admitted: { at: number; items: number }[] = [];
+  #admittedInWindow = 0;
+  /** When each erasure was last answered. */
+  readonly #answeredAt = new Map<object, number>();
+
+  constructor(windowMs: number = DEFAULT_PACING.windowMs) {
+    this.#windowMs = windowMs;
+  }
+
+  /** An answer to `writer` admitted `items`. */
+  record(writer: object, now: number, items: number): void {
+    this.#answeredAt.set(writer, now);
+    if (items > 0) {
+      this.#admitted.push({ at: now, items });
+      this.#admittedInWindow += items;
+    }
+    this.#expire(now);
+  }
+
+  /** Items the table admitted over the window, divided among the erasures answered in it. */
+  shareOf(writer: object, now: number): number {
+    return this.#admittedInWindow / this.writers(writer, now);
+  }
+
+  /** The erasures answered over the window, `writer` included. */
+  writers(writer: object, now: number): number {
+    this.#expire(now);
+    return this.#answeredAt.size + (this.#answeredAt.has(writer) ? 0 : 1);
+  }
+
+  #expire(now: number): void {
+    const since = now - this.#windowMs;
+    while (this.#admitted.length > 0 && this.#admitted[0]!.at <= since) this.#admittedInWindow -= this.#admitted.shift()!.items;
+    for (const [writer, at] of this.#answeredAt) if (at <= since) this.#answeredAt.delete(writer);
   }
 }

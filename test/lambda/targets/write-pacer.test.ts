@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PACING, type Answer, type Ticket, WritePacer, type WritePacerOptions } from '../../../lambda/targets/write-pacer.ts';
+import { DEFAULT_PACING, type Answer, TableThroughput, type Ticket, WritePacer, type WritePacerOptions } from '../../../lambda/targets/write-pacer.ts';
 import { TokenBucket } from '../../support/throttled-dynamodb/token-bucket.ts';
 
 const CLEAN = (processed: number): Answer => ({ processed, throttled: false });
@@ -137,6 +137,50 @@ describe('WritePacer on throttling', () => {
   });
 });
 
+describe('WritePacer beside other erasures on its table', () => {
+  /** Two erasures' pacers sharing what their table admitted, on one hand-moved clock. */
+  function twoErasures() {
+    const clock = { now: 0 };
+    const table = new TableThroughput();
+    const pacer = () => new WritePacer({ maxInFlight: 4 }, () => clock.now, table);
+    return { clock, a: pacer(), b: pacer() };
+  }
+
+  it('measures at least its share of what the table admitted to all of them: one that began a moment ago is not cut to the little it was admitted', () => {
+    const { clock, a, b } = twoErasures();
+    for (let n = 0; n < 8; n += 1) roundTrip(clock, a, 25, CLEAN(25), 10);
+    roundTrip(clock, b, 25, THROTTLED(10));
+    // The table admitted 210 to two erasures: 105 each, where b alone was admitted 10.
+    expect(b.itemsPerSecond).toBeCloseTo(105 * DEFAULT_PACING.margin, 9);
+    // a met no refusal: nothing paces it.
+    expect(a.itemsPerSecond).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('keeps its own measurement when that is more than its share: a partition of its own at its limit', () => {
+    const { clock, a, b } = twoErasures();
+    roundTrip(clock, a, 10, CLEAN(10));
+    for (let n = 0; n < 10; n += 1) roundTrip(clock, b, 25, CLEAN(25), 10);
+    roundTrip(clock, b, 25, THROTTLED(10));
+    expect(b.itemsPerSecond).toBeCloseTo(260 * DEFAULT_PACING.margin, 9);
+  });
+
+  it('raises its rate with its share as the others finish, where probing would take hundreds of answers', () => {
+    const { clock, a, b } = twoErasures();
+    for (let n = 0; n < 8; n += 1) roundTrip(clock, a, 25, CLEAN(25), 10);
+    roundTrip(clock, b, 25, THROTTLED(10));
+    const cut = b.itemsPerSecond;
+    // a is still writing: the share is what it was.
+    clock.now += 500;
+    roundTrip(clock, a, 25, CLEAN(25));
+    roundTrip(clock, b, 5, CLEAN(5));
+    expect(b.itemsPerSecond).toBe(cut);
+    // a has not been answered for a whole window: b is alone, and its share is the table's.
+    clock.now += DEFAULT_PACING.windowMs + 1;
+    roundTrip(clock, b, 5, CLEAN(5));
+    expect(b.itemsPerSecond).toBeCloseTo(2 * cut, 9);
+  });
+});
+
 describe('WritePacer while clean', () => {
   it('halves the requests in flight once per round of throttling, down to one, and adds one per clean answer', () => {
     const { clock, pacer } = pacerAt({ maxInFlight: 8 });
@@ -259,5 +303,69 @@ describe('WritePacer against a simulated partition', () => {
     const doubled = simulate({ unitsPerSecond: 250, seconds: 60, latencyMs: 10, change: { atMs: 20_000, unitsPerSecond: 500 } });
     expect(doubled.doneAfterChange).toBeGreaterThanOrEqual(0.9 * 500 * 40);
     expect(doubled.pacer.itemsPerSecond).toBeGreaterThan(400);
+  });
+});
+
+/**
+ * Many small erasures at once against one table's bucket (what a bulk delete meets: every user on
+ * a partition of their own, the table's throughput shared), in simulated time. Each erasure sends
+ * its batches through a pacer of its own and sends what is left unprocessed again; returns when
+ * the last one is done, in ms.
+ */
+function simulateTable({ erasures, items, unitsPerSecond, latencyMs, shared }: { erasures: number; items: number; unitsPerSecond: number; latencyMs: number; shared: boolean }) {
+  let now = 0;
+  const clock = () => now;
+  const bucket = new TokenBucket(unitsPerSecond, unitsPerSecond, 0);
+  const table = shared ? new TableThroughput() : undefined;
+  const writers = Array.from({ length: erasures }, () => ({
+    pacer: new WritePacer({ maxInFlight: 4 }, clock, table),
+    backlog: Array.from({ length: Math.ceil(items / 25) }, (_, n) => Math.min(25, items - 25 * n)),
+    inFlight: 0,
+    readyAt: 0,
+  }));
+  const events: { at: number; run: () => void }[] = [];
+  for (;;) {
+    for (const writer of writers) {
+      while (writer.backlog.length > 0 && now >= writer.readyAt) {
+        const wait = writer.pacer.wait();
+        if (wait.for === 'rate') writer.readyAt = now + wait.ms;
+        if (wait.for !== 'nothing') break;
+        const batch = writer.backlog.shift()!;
+        const ticket = writer.pacer.sent(batch);
+        writer.inFlight += 1;
+        events.push({
+          at: now + latencyMs,
+          run: () => {
+            let processed = 0;
+            while (processed < batch && bucket.affords(1, now)) {
+              bucket.take(1, now);
+              processed += 1;
+            }
+            writer.inFlight -= 1;
+            writer.pacer.answered(ticket, { processed, throttled: processed < batch });
+            if (processed < batch) writer.backlog.unshift(batch - processed);
+          },
+        });
+      }
+    }
+    if (writers.every((writer) => writer.backlog.length === 0 && writer.inFlight === 0)) return now;
+    events.sort((a, b) => a.at - b.at);
+    const paced = writers.filter((writer) => writer.backlog.length > 0 && writer.readyAt > now).map((writer) => writer.readyAt);
+    now = Math.min(events[0]?.at ?? Number.POSITIVE_INFINITY, ...paced);
+    while (events.length > 0 && events[0]!.at <= now) events.shift()!.run();
+  }
+}
+
+describe('WritePacer for many erasures on one table', () => {
+  it('finishes forty erasures of 30 items within twice what the table allows when they measure their share of it, where their own measurements starve them', () => {
+    const setting = { erasures: 40, items: 30, unitsPerSecond: 400, latencyMs: 10 };
+    // The table's bucket starts with a second's worth; the rest goes at its rate.
+    const floorMs = ((setting.erasures * setting.items - setting.unitsPerSecond) / setting.unitsPerSecond) * 1000;
+    const shared = simulateTable({ ...setting, shared: true });
+    const alone = simulateTable({ ...setting, shared: false });
+    // The refusals at first put every erasure in debt for a batch at its share: 1.7 × the floor.
+    expect(shared).toBeLessThanOrEqual(2 * floorMs);
+    // Cut to a few items a second each (94 × the floor).
+    expect(alone).toBeGreaterThan(10 * floorMs);
   });
 });
