@@ -122,7 +122,11 @@ export class WritePacer {
   #rateCutAt = Number.NEGATIVE_INFINITY;
   /** The rate the last cut came down from: what a measurement refined later may go back up to. */
   #rateBeforeCut = Number.POSITIVE_INFINITY;
-  /** The erasures writing to the table when the rate was last cut or refined, this one included. */
+  /**
+   * The erasures answered over the window when the rate was last cut, or last followed the share,
+   * this one included. Answered, not begun and not yet done: one held back for longer than the
+   * window takes no share while it waits, so the others may use it.
+   */
   #writersAtCut = 1;
   #inFlightCutAt = Number.NEGATIVE_INFINITY;
   /** Clean answers since the last throttled one. */
