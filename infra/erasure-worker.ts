@@ -1,6 +1,6 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,6 +13,7 @@ import type { SweepJob } from '../lambda/erasure/jobs.ts';
 import type { DeletionTargets } from './deletion-targets.ts';
 import { grantLedgerRecords, grantOpenErasureQuery } from './erasure-ledger.ts';
 import { createLambdaFunction, grantSecretRead } from './lambda-function.ts';
+import { schedulerRole } from './scheduler-role.ts';
 
 export interface WebhookDeletionProps {
   /**
@@ -177,18 +178,7 @@ export class ErasureWorker extends Construct {
    * Its role may send to this queue alone, and only Scheduler in this account may assume it.
    */
   private createSweepSchedule(): Schedule {
-    const stack = Stack.of(this);
-    const role = new Role(this, 'SweepScheduleRole', {
-      description: 'passport-webhook sweep schedule: sends the sweep job to the erasure job queue',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
+    const role = schedulerRole(this, 'SweepScheduleRole', 'passport-webhook sweep schedule: sends the sweep job to the erasure job queue');
     return new Schedule(this, 'SweepSchedule', {
       description: 'Has the erasure worker count the open erasure requests into metrics, for the alarms on their age',
       schedule: ScheduleExpression.rate(SWEEP_RATE),

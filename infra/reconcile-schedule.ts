@@ -1,6 +1,5 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, type ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -11,6 +10,7 @@ import { DEFAULT_MAX_MISSING } from '../lambda/reconcile/missing-ratio.ts';
 import type { ReconcileStartJob } from '../lambda/reconcile/reconcile-jobs.ts';
 import { RECONCILE_KEYS, RECONCILE_TTL_ATTRIBUTE } from '../lambda/reconcile/reconcile-schema.ts';
 import type { DeletionTargets } from './deletion-targets.ts';
+import { schedulerRole } from './scheduler-role.ts';
 
 export interface ReconcileProps {
   /**
@@ -106,18 +106,7 @@ export class ReconcileSchedule extends Construct {
 
   /** Like the sweep's: its role may send to the job queue alone, and only Scheduler in this account may assume it. */
   private createSchedule(expression: ScheduleExpression, queue: IQueue): Schedule {
-    const stack = Stack.of(this);
-    const role = new Role(this, 'ScheduleRole', {
-      description: 'passport-webhook reconcile schedule: sends the reconcile start job to the erasure job queue',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
+    const role = schedulerRole(this, 'ScheduleRole', 'passport-webhook reconcile schedule: sends the reconcile start job to the erasure job queue');
     return new Schedule(this, 'Schedule', {
       description: 'Starts a reconcile: erases the Todos of users FusionAuth no longer has, unless too many are missing',
       schedule: expression,
