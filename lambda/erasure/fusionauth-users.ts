@@ -32,17 +32,12 @@ export interface FusionAuthUsersOptions {
  * a request out.
  */
 export function fusionAuthUsers({ url, apiKey, timeoutMs = 5_000 }: FusionAuthUsersOptions): UserDirectory {
-  const base = url.replace(/\/+$/, '');
+  const api: FusionAuthApi = { base: url.replace(/\/+$/, ''), apiKey, timeoutMs };
   return {
     async lookUp(userId, tenantId, signal) {
       let response: Response;
       try {
-        const [key] = await apiKey.list();
-        const timeout = AbortSignal.timeout(timeoutMs);
-        response = await fetch(`${base}/api/user/${encodeURIComponent(userId)}`, {
-          headers: { authorization: key!, accept: 'application/json', ...(tenantId && { 'x-fusionauth-tenantid': tenantId }) },
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
+        response = await callFusionAuth(api, `/api/user/${encodeURIComponent(userId)}`, { tenantId, signal });
       } catch (error) {
         return { outcome: 'unavailable', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
       }
@@ -61,8 +56,7 @@ export function fusionAuthUsers({ url, apiKey, timeoutMs = 5_000 }: FusionAuthUs
       try {
         const { user } = (await response.json()) as { user?: User };
         if (!user || user.id?.toLowerCase() !== userId.toLowerCase()) return { outcome: 'unavailable', detail: 'the answer names another user' };
-        const applicationIds = (user.registrations ?? []).flatMap(({ applicationId }) => (applicationId ? [applicationId.toLowerCase()] : []));
-        return { outcome: 'present', applicationIds };
+        return { outcome: 'present', applicationIds: registeredApplications(user) };
       } catch (error) {
         return { outcome: 'unavailable', detail: `unreadable answer: ${error instanceof Error ? error.message : String(error)}` };
       }
@@ -98,24 +92,12 @@ export interface UserSearchDirectory {
  * scoped to `X-FusionAuth-TenantId` as the retrieve is.
  */
 export function fusionAuthUserSearch({ url, apiKey, timeoutMs = 10_000 }: FusionAuthUsersOptions): UserSearchDirectory {
-  const base = url.replace(/\/+$/, '');
+  const api: FusionAuthApi = { base: url.replace(/\/+$/, ''), apiKey, timeoutMs };
   return {
     async search(ids, tenantId, signal) {
       let response: Response;
       try {
-        const [key] = await apiKey.list();
-        const timeout = AbortSignal.timeout(timeoutMs);
-        response = await fetch(`${base}/api/user/search`, {
-          method: 'POST',
-          headers: {
-            authorization: key!,
-            accept: 'application/json',
-            'content-type': 'application/json',
-            ...(tenantId && { 'x-fusionauth-tenantid': tenantId }),
-          },
-          body: JSON.stringify({ search: { ids } }),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
+        response = await callFusionAuth(api, '/api/user/search', { tenantId, signal, json: { search: { ids } } });
       } catch (error) {
         if (signal?.aborted) throw error;
         return { outcome: 'unavailable', retryable: true, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
@@ -136,11 +118,7 @@ export function fusionAuthUserSearch({ url, apiKey, timeoutMs = 10_000 }: Fusion
         const { users } = (await response.json()) as { users?: User[] };
         const asked = new Set(ids.map((id) => id.toLowerCase()));
         // Only ids that were asked about count as found: an answer naming others proves nothing of these.
-        const found = (users ?? []).flatMap(({ id, registrations }) =>
-          id && asked.has(id.toLowerCase())
-            ? [{ id: id.toLowerCase(), applicationIds: (registrations ?? []).flatMap(({ applicationId }) => (applicationId ? [applicationId.toLowerCase()] : [])) }]
-            : [],
-        );
+        const found = (users ?? []).flatMap((user) => (user.id && asked.has(user.id.toLowerCase()) ? [{ id: user.id.toLowerCase(), applicationIds: registeredApplications(user) }] : []));
         return { outcome: 'found', users: found };
       } catch (error) {
         return { outcome: 'unavailable', retryable: false, detail: `unreadable answer: ${error instanceof Error ? error.message : String(error)}` };
@@ -148,3 +126,37 @@ export function fusionAuthUserSearch({ url, apiKey, timeoutMs = 10_000 }: Fusion
     },
   };
 }
+
+interface FusionAuthApi {
+  /** The base URL without a trailing slash. */
+  readonly base: string;
+  readonly apiKey: CredentialSource;
+  readonly timeoutMs: number;
+}
+
+/**
+ * One request to FusionAuth's API with the current key, scoped to `tenantId` when there is one,
+ * limited by `timeoutMs` and by `signal`; a POST of `json` when given, a GET otherwise.
+ */
+async function callFusionAuth(
+  { base, apiKey, timeoutMs }: FusionAuthApi,
+  path: string,
+  { tenantId, signal, json }: { tenantId: string | undefined; signal: AbortSignal | undefined; json?: unknown },
+): Promise<Response> {
+  const [key] = await apiKey.list();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return fetch(`${base}${path}`, {
+    ...(json !== undefined && { method: 'POST', body: JSON.stringify(json) }),
+    headers: {
+      authorization: key!,
+      accept: 'application/json',
+      ...(json !== undefined && { 'content-type': 'application/json' }),
+      ...(tenantId && { 'x-fusionauth-tenantid': tenantId }),
+    },
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+  });
+}
+
+/** The applications a user is registered for, their ids in lower case. */
+const registeredApplications = (user: User): string[] =>
+  (user.registrations ?? []).flatMap(({ applicationId }) => (applicationId ? [applicationId.toLowerCase()] : []));
