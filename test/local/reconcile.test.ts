@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbErasureLedger } from '../../lambda/erasure/dynamodb-ledger.ts';
 import { end, request } from '../../lambda/erasure/ledger.ts';
 import { snapshot, startTestDynamoDb, type TestDynamoDb } from '../support/dynamo.ts';
-import { type FakeFusionAuth, fusionAuthTenant, fusionAuthUser, startFakeFusionAuth } from '../support/fake-fusionauth.ts';
+import type { FakeFusionAuth } from '../support/fake-fusionauth.ts';
 import {
   DELETION_TARGETS,
   fixtureUsers,
@@ -16,6 +16,7 @@ import {
   LEGACY_IDS,
   ownedBy,
   seedFixture,
+  startFixtureFusionAuth,
   TENANT_A,
   TENANT_B,
   TODOS,
@@ -66,15 +67,11 @@ const tables = async () => ({ todos: await snapshot(dynamo.client, TODOS), items
 
 beforeAll(async () => {
   dynamo = await startTestDynamoDb();
-  fa = await startFakeFusionAuth({
-    tenants: [fusionAuthTenant(TENANT_A, 'A'), fusionAuthTenant(TENANT_B, 'B')],
-    users: USERS.filter((user) => !user.deleted).map((user) => fusionAuthUser({ id: user.id, tenantId: user.tenantId, email: `${user.id}@example.com` })),
-    apiKeys: [
-      { key: KEYS.search, permissions: { endpoints: { '/api/user/search': ['POST'] } } },
-      { key: KEYS.getOnly, permissions: { endpoints: { '/api/user': ['GET'] } } },
-      { key: KEYS.tenantB, tenantId: TENANT_B },
-    ],
-  });
+  fa = await startFixtureFusionAuth(USERS, [
+    { key: KEYS.search, permissions: { endpoints: { '/api/user/search': ['POST'] } } },
+    { key: KEYS.getOnly, permissions: { endpoints: { '/api/user': ['GET'] } } },
+    { key: KEYS.tenantB, tenantId: TENANT_B },
+  ]);
   await seedFixture(dynamo.client, USERS);
   ledger = new DynamoDbErasureLedger(dynamo.client, LEDGER);
   const now = Date.now();

@@ -2,6 +2,7 @@ import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/clie
 import { ensureLedgerTable, ensureTodoTable } from '../../local/dynamodb.ts';
 import { writeAll } from '../../local/write-all.ts';
 import { createTable } from './dynamo.ts';
+import { type FakeFusionAuth, type FakeFusionAuthSetup, fusionAuthTenant, fusionAuthUser, startFakeFusionAuth } from './fusionauth/index.ts';
 
 /**
  * A Todo app's data for the reconcile tests: `users` users owning `todos` Todos across two
@@ -52,6 +53,15 @@ export async function seedFixture(client: DynamoDBClient, users: readonly Fixtur
   }
   for (const id of LEGACY_IDS) for (let t = 0; t < 10; t += 1) todos.push(put({ userId: { S: id }, todoId: { S: `t${t}` }, title: { S: 'legacy' } }));
   await Promise.all([writeAll(client, TODOS, todos), writeAll(client, ITEMS, items)]);
+}
+
+/** The FusionAuth stand-in with the fixture's two tenants and those of `users` not deleted, answering to `apiKeys`. */
+export function startFixtureFusionAuth(users: readonly FixtureUser[], apiKeys: FakeFusionAuthSetup['apiKeys']): Promise<FakeFusionAuth> {
+  return startFakeFusionAuth({
+    tenants: [fusionAuthTenant(TENANT_A, 'A'), fusionAuthTenant(TENANT_B, 'B')],
+    users: users.filter((user) => !user.deleted).map((user) => fusionAuthUser({ id: user.id, tenantId: user.tenantId, email: `${user.id}@example.com` })),
+    apiKeys,
+  });
 }
 
 /** Whether a snapshot line (test/support/dynamo.ts) is a Todo of one of `ids`, which an erasure must delete. */

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReconcileRunStore } from '../../../lambda/reconcile/reconcile-run-store.ts';
 import { ensureReconcileTable } from '../../../local/reconcile-table.ts';
 import { snapshot, startTestDynamoDb, type TestDynamoDb } from '../../support/dynamo.ts';
-import { type FakeFusionAuth, fusionAuthTenant, fusionAuthUser, startFakeFusionAuth } from '../../support/fake-fusionauth.ts';
+import type { FakeFusionAuth } from '../../support/fake-fusionauth.ts';
 import { type LocalWebhook, startLocalWebhook } from '../../support/local-webhook.ts';
-import { DELETION_TARGETS, fixtureUsers, ITEMS, ownedBy, seedFixture, TENANT_A, TENANT_B, TODOS } from '../../support/reconcile-fixture.ts';
+import { DELETION_TARGETS, fixtureUsers, ITEMS, ownedBy, seedFixture, startFixtureFusionAuth, TENANT_B, TODOS } from '../../support/reconcile-fixture.ts';
 
 const RUNS = 'ReconcileRuns';
 const USERS = fixtureUsers(600);
@@ -51,14 +51,10 @@ async function worker(apiKey: string, options: { failPageWrites?: number } = {})
 
 beforeAll(async () => {
   dynamo = await startTestDynamoDb();
-  fa = await startFakeFusionAuth({
-    tenants: [fusionAuthTenant(TENANT_A, 'A'), fusionAuthTenant(TENANT_B, 'B')],
-    users: USERS.filter((user) => !user.deleted).map((user) => fusionAuthUser({ id: user.id, tenantId: user.tenantId, email: `${user.id}@example.com` })),
-    apiKeys: [
-      { key: KEYS.worker, permissions: { endpoints: { '/api/user': ['GET'] } } },
-      { key: KEYS.tenantB, tenantId: TENANT_B, permissions: { endpoints: { '/api/user': ['GET'] } } },
-    ],
-  });
+  fa = await startFixtureFusionAuth(USERS, [
+    { key: KEYS.worker, permissions: { endpoints: { '/api/user': ['GET'] } } },
+    { key: KEYS.tenantB, tenantId: TENANT_B, permissions: { endpoints: { '/api/user': ['GET'] } } },
+  ]);
   await seedFixture(dynamo.client, USERS);
   await ensureReconcileTable(dynamo.client, RUNS);
   before = await tables();
