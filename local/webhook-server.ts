@@ -12,6 +12,11 @@ import { sourceAddress, toRestApiEvent } from './rest-api-event.ts';
 /** Lambda refuses larger synchronous payloads; API Gateway answers 413 before the function runs. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const TIMEOUT_MS = 29_000;
+/**
+ * How long the rest of a refused body is read and dropped before the connection is cut. Closing with
+ * unread bytes makes the kernel send a reset, and a client still writing then loses the 413.
+ */
+const LINGER_MS = 5_000;
 
 /** The event a request became: payload 1.0 from a REST API, 2.0 from an HTTP API. */
 export type WebhookEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
@@ -108,13 +113,19 @@ async function serve(handler: DeliveryHandler, request: IncomingMessage, respons
     reply = await handler(event, context);
   } else {
     reply = errorResponse(413, '[tooLarge]', `The request body is larger than ${MAX_PAYLOAD_BYTES} bytes.`);
-    response.on('finish', () => request.destroy());
+    lingerThenCut(request);
   }
   send(response, reply);
   options.onExchange?.({ requestId: context.awsRequestId, receivedAt, event, response: reply, durationMs: performance.now() - started });
 }
 
-/** The body, or undefined once it passes what Lambda would accept (the rest is left unread). */
+/** Drops what is left of the body; a sender still going after LINGER_MS is cut off. */
+function lingerThenCut(request: IncomingMessage): void {
+  const cut = setTimeout(() => request.destroy(), LINGER_MS).unref();
+  request.once('end', () => clearTimeout(cut)).once('close', () => clearTimeout(cut)).resume();
+}
+
+/** The body, or undefined once it passes what Lambda would accept (nothing past that is kept). */
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -122,7 +133,7 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_PAYLOAD_BYTES) return void chunks.push(chunk);
-      request.off('data', onData).pause();
+      request.off('data', onData);
       resolve(undefined);
     };
     request.on('data', onData);

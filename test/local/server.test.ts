@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -144,9 +145,27 @@ describe('npm start', () => {
       expect(probe?.headers).toMatchObject({ 'x-probe': 'rest', 'x-forwarded-for': expect.stringMatching(/^(127\.0\.0\.1|::1)$/), 'x-forwarded-proto': 'http' });
     });
 
-    it('answers 413 to a body past what Lambda accepts, without reading it all', async () => {
+    it('answers 413 to a body past what Lambda accepts, to a client that sends all of it first', async () => {
       const response = await post('x'.repeat(7 * 1024 * 1024));
       expect(response.status).toBe(413);
+    });
+
+    it('answers 413 once a body passes the limit, then takes the rest, so a sender still writing is not reset', async () => {
+      const mebibyte = 'x'.repeat(1024 * 1024);
+      const outcome = await new Promise<{ status?: number; error?: string }>((resolve) => {
+        const seen: { status?: number; error?: string } = {};
+        const sending = httpRequest(new URL(server.url), { method: 'POST', headers: { 'content-length': 16 * 1024 * 1024 } });
+        sending.on('error', (error: NodeJS.ErrnoException) => (seen.error = error.code ?? error.message));
+        sending.on('close', () => resolve(seen));
+        sending.on('response', (response) => {
+          seen.status = response.statusCode;
+          for (let sent = 7; sent < 16; sent++) sending.write(mebibyte);
+          sending.end();
+          response.resume();
+        });
+        for (let sent = 0; sent < 7; sent++) sending.write(mebibyte);
+      });
+      expect(outcome).toEqual({ status: 413 });
     });
   });
 
