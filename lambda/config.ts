@@ -2,11 +2,17 @@ import type { AuthConfig, SignatureConfig } from './auth/authenticate.ts';
 import { type CredentialConfig, type CredentialParser, parseLines, parseList } from './auth/credential-source.ts';
 import { HMAC_ALGORITHMS, isHmac, PUBLIC_KEY_ALGORITHMS, type SignatureAlgorithm } from './auth/signature-algorithms.ts';
 import { type ErasureConfig, readErasureConfig, requireSecureUrl, secretCacheSeconds } from './erasure/erasure-config.ts';
-import { type Env, read } from './env.ts';
+import { DEFAULT_INLINE_BUDGET_MS } from './erasure/erasure-limits.ts';
+import { type Env, read, readBoolean, wholeNumber } from './env.ts';
 import { ConfigurationError } from './errors.ts';
 
+/** The erasure settings both functions share, and what only a delivery uses. */
 export interface WebhookConfig extends ErasureConfig {
   readonly auth: AuthConfig;
+  /** How long a delivery erases inline before queueing the rest. */
+  readonly inlineBudgetMs: number;
+  /** Erase on the transactional event itself, before FusionAuth commits (a risk taken knowingly). */
+  readonly eraseBeforeCommit: boolean;
 }
 
 /** The values WEBHOOK_AUTH takes. */
@@ -14,7 +20,12 @@ export const AUTH_MODES = ['api-key', 'signature', 'basic'] as const;
 
 /** The webhook's settings, read once at start; a configuration that cannot work is refused here. */
 export function readWebhookConfig(env: Env): WebhookConfig {
-  return { ...readErasureConfig(env), auth: readAuthConfig(env) };
+  return {
+    ...readErasureConfig(env),
+    auth: readAuthConfig(env),
+    inlineBudgetMs: wholeNumber(env, 'DELETE_BUDGET_MS', DEFAULT_INLINE_BUDGET_MS, 'milliseconds'),
+    eraseBeforeCommit: readBoolean(env, 'ERASE_BEFORE_COMMIT'),
+  };
 }
 
 function readAuthConfig(env: Env): AuthConfig {

@@ -15,3 +15,10 @@ export const wholeNumber = (env: Env, name: string, fallback: number, unit = 'se
   if (!Number.isInteger(value) || value < 0) throw new ConfigurationError(`${name} must be a whole number of ${unit}.`);
   return value;
 };
+
+export const readBoolean = (env: Env, name: string): boolean => {
+  const value = read(env, name);
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigurationError(`${name} must be true or false.`);
+};

@@ -7,7 +7,6 @@ import {
   DEFAULT_CONFIRM_DELAY_SECONDS,
   DEFAULT_CONFIRM_WINDOW_SECONDS,
   DEFAULT_INDEX_SETTLE_MS,
-  DEFAULT_INLINE_BUDGET_MS,
   DEFAULT_RETENTION_DAYS,
   DEFAULT_SECRET_CACHE_SECONDS,
   isSecureUrl,
@@ -28,10 +27,7 @@ export interface ErasureConfig {
   /** The worker's queue; absent, requests are recorded but never looked at again (sam local, some tests). */
   readonly queueUrl: string | undefined;
   readonly deadLetterQueueUrl: string | undefined;
-  /** How long a delivery erases inline before queueing the rest. */
-  readonly inlineBudgetMs: number;
   readonly indexSettleMs: number;
-  readonly eraseBeforeCommit: boolean;
   readonly fusionAuth: FusionAuthApiConfig | undefined;
   readonly settings: Omit<ErasureSettings, 'confirmThroughApi'>;
 }
@@ -64,9 +60,7 @@ export function readErasureConfig(env: Env): ErasureConfig {
     ledgerTableName,
     queueUrl: read(env, 'DELETION_QUEUE_URL'),
     deadLetterQueueUrl: read(env, 'DEAD_LETTER_QUEUE_URL'),
-    inlineBudgetMs: wholeNumber(env, 'DELETE_BUDGET_MS', DEFAULT_INLINE_BUDGET_MS, 'milliseconds'),
     indexSettleMs: wholeNumber(env, 'INDEX_SETTLE_MS', DEFAULT_INDEX_SETTLE_MS, 'milliseconds'),
-    eraseBeforeCommit: readBoolean(env, 'ERASE_BEFORE_COMMIT'),
     fusionAuth: readFusionAuthApi(env),
     settings: {
       secondPassSeconds,
@@ -108,11 +102,4 @@ export function secretCacheSeconds(env: Env): number {
 /** The URL rule of erasure-limits.ts, as a start-up refusal. */
 export function requireSecureUrl(url: string, variable: string): void {
   if (!isSecureUrl(url)) throw new ConfigurationError(`${variable} must be an https URL (http only to localhost).`);
-}
-
-function readBoolean(env: Env, name: string): boolean {
-  const value = read(env, name);
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new ConfigurationError(`${name} must be true or false.`);
 }

@@ -316,6 +316,9 @@ describe('erasure', () => {
     const webhook = readWebhookConfig(asTheFunctionSees(environment()));
     const worker = readErasureConfig(asTheFunctionSees(workerEnvironment()));
     expect(webhook).toMatchObject({ eraseBeforeCommit: true, inlineBudgetMs: 1500, deadLetterQueueUrl: undefined });
+    // Only a delivery erases inline or before the commit: the worker's settings have neither.
+    expect(worker).not.toHaveProperty('eraseBeforeCommit');
+    expect(worker).not.toHaveProperty('inlineBudgetMs');
     for (const config of [webhook, worker]) {
       expect(config).toMatchObject({
         settings: {
