@@ -6,7 +6,7 @@ import { DEFAULT_INLINE_BUDGET_MS } from './erasure/erasure-limits.ts';
 import { type Env, read, readBoolean, wholeNumber } from './env.ts';
 import { ConfigurationError } from './errors.ts';
 
-/** The erasure settings both functions share, and what only a delivery uses. */
+/** The webhook's settings: the erasure settings both functions share, its credentials, and what only a delivery uses. */
 export interface WebhookConfig extends ErasureConfig {
   readonly auth: AuthConfig;
   /** How long a delivery erases inline before queueing the rest. */
