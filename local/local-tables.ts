@@ -19,6 +19,9 @@ export function localTables(env: Record<string, string | undefined>) {
   return { config, endpoint, client, firstTarget: async () => (await resolveTargets(client, config.targets))[0]! };
 }
 
+/** An endpoint on this machine, over plain http: npm start's DynamoDB, or one like it. */
+const isLocalEndpoint = (endpoint: string): boolean => /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(endpoint);
+
 /** An `--outputs-file` that cannot be read, or names no stack of ours. */
 export class OutputsFileError extends Error {}
 
@@ -44,7 +47,7 @@ export function readOutputsFile(path: string, env: Record<string, string | undef
 export function stackTablesClient(env: Record<string, string | undefined>, region: string | undefined, profile: string | undefined) {
   if (!env.AWS_ENDPOINT_URL_DYNAMODB && env.DYNAMODB_PORT) env.AWS_ENDPOINT_URL_DYNAMODB = `http://localhost:${env.DYNAMODB_PORT}`;
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || undefined;
-  if (endpoint && /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(endpoint)) useLocalAwsDefaults(env);
+  if (endpoint && isLocalEndpoint(endpoint)) useLocalAwsDefaults(env);
   const client = new DynamoDBClient({ retryMode: 'adaptive', ...(region && { region }), ...(profile && { profile }) });
   return { client, where: endpoint ?? `AWS${region ? ` ${region}` : ''}${profile ? ` (profile ${profile})` : ''}` };
 }
@@ -52,7 +55,6 @@ export function stackTablesClient(env: Record<string, string | undefined>, regio
 /** Ends a local tool with its message, and a hint when the cause is no server to talk to. */
 export function failTool(error: unknown, endpoint: string): never {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const local = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(endpoint);
-  console.error(`${reason}\n(${local ? 'is `npm start` running? ' : ''}DynamoDB endpoint: ${endpoint})`);
+  console.error(`${reason}\n(${isLocalEndpoint(endpoint) ? 'is `npm start` running? ' : ''}DynamoDB endpoint: ${endpoint})`);
   process.exit(1);
 }

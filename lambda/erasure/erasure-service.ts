@@ -292,11 +292,7 @@ export class ErasureService {
 
     let report;
     try {
-      report = await this.deps.eraser.erase(await this.#plan(subject), {
-        deadline: limits.deadline,
-        signal: limits.eraseSignal ?? signal,
-        fromTarget: record.nextTarget ?? 0,
-      });
+      report = await this.deps.eraser.erase(await this.#plan(subject), { ...eraseLimits(limits), fromTarget: record.nextTarget ?? 0 });
     } catch (error) {
       // What was deleted before the error is counted; the next run starts at the target it stopped in.
       const progress =
@@ -358,7 +354,7 @@ export class ErasureService {
   }
 
   async #secondPass(job: SecondPassJob, limits: RunLimits): Promise<void> {
-    const report = await this.deps.eraser.erase(await this.#plan(job.subject), { deadline: limits.deadline, signal: limits.eraseSignal ?? limits.signal });
+    const report = await this.deps.eraser.erase(await this.#plan(job.subject), eraseLimits(limits));
     if (report.deleted > 0) {
       await this.deps.ledger.update(
         job.subject.userId,
@@ -414,5 +410,8 @@ function tenantOf(event: Readonly<Record<string, unknown>>): string | undefined 
   const tenantId = event.tenantId ?? (event.user as Record<string, unknown> | undefined)?.tenantId;
   return tenantId === undefined || tenantId === null || tenantId === '' ? undefined : requireId(tenantId, 'event.tenantId');
 }
+
+/** What the eraser gets of a run's limits: its deletions stop at `eraseSignal`, or at `signal` without one. */
+const eraseLimits = ({ deadline, eraseSignal, signal }: RunLimits) => ({ deadline, signal: eraseSignal ?? signal });
 
 const describe = (error: unknown) => (error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) });
